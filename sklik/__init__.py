@@ -1,0 +1,19 @@
+"""sklik: scikit-learn estimators fitted by maximum likelihood.
+
+Each estimator's model predicts the parameters of a distribution Pr(y | θ);
+the parameters are fitted by minimising the negative log-likelihood, and the
+fitted model predicts the whole distribution or its most probable value.
+"""
+
+from sklik._classifiers import BernoulliNLLClassifier, CategoricalNLLClassifier
+from sklik._multioutput import MultiOutputNLL
+from sklik._regressors import GaussianNLLRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BernoulliNLLClassifier",
+    "CategoricalNLLClassifier",
+    "GaussianNLLRegressor",
+    "MultiOutputNLL",
+]

@@ -1,0 +1,231 @@
+"""Binary and multiclass classifiers predicting a distribution over labels."""
+
+import warnings
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.base import ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from sklik._base import NLLEstimator
+from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+
+_SHARED_PARAMETERS = """
+    alpha : float, default=0.0
+        L2 penalty strength on the coefficients (not on intercepts).
+        ``alpha = 1 / (C * n_samples)`` maps to ``LogisticRegression(C=C)``
+        (``sum(sample_weight)`` instead of ``n_samples`` with weights).
+    fit_intercept : bool, default=True
+    solver : {"auto", "newton", "lbfgs", "newton-cg"}, default="auto"
+        "auto" takes Newton's method for dense data of moderate width and
+        L-BFGS for sparse or wide data.
+    max_iter : int, default=200
+    tol : float, default=1e-8
+        Convergence when the sup-norm of the objective's gradient (w.r.t. the
+        coefficients of standardised features) is at most tol.
+    warm_start : bool, default=False
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each sample's weight by the weight of its class.
+"""
+
+
+class _NLLClassifier(ClassifierMixin, NLLEstimator):
+    """Shared recipe of the classifiers: labels in, label distributions out."""
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, solver="auto",
+                 max_iter=200, tol=1e-8, warm_start=False, class_weight=None):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.class_weight = class_weight
+
+    def _encode_target(self, y, sample_weight):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        self._check_n_classes(classes)
+        if self.class_weight is not None:
+            if not (self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+                raise ValueError(
+                    "class_weight must be None, 'balanced' or a dict; "
+                    f"got {self.class_weight!r}."
+                )
+            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            sample_weight = sample_weight * cw[codes]
+        self.classes_ = classes
+        return codes, sample_weight, self._make_distribution(len(classes))
+
+    def _check_n_classes(self, classes):
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got only one class: {classes.tolist()}."
+            )
+
+    def _encode_new_target(self, y, n_samples):
+        y = column_or_1d(y)
+        if y.shape[0] != n_samples:
+            raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
+        return LabelDistribution(np.zeros((n_samples, len(self.classes_))),
+                                 self.classes_)._codes(y)
+
+    def _check_solution(self, objective, phi):
+        if self.alpha > 0:
+            return
+        eta = objective.model.forward(objective.X, phi)
+        log_p = self._log_proba(eta)
+        codes = objective.y.astype(np.intp)
+        used = objective.w > 0
+        correct = np.argmax(log_p, axis=1) == codes
+        if np.all(correct[used]):
+            warnings.warn(
+                "The classes are linearly separable: with alpha=0 the maximum-"
+                "likelihood coefficients are infinite, so the returned ones are "
+                "finite but arbitrary in size. Set alpha > 0 for a unique, "
+                "finite fit.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def decision_function(self, X):
+        """The logits x·W + b: shape (n_samples,) for two classes, else (n, K)."""
+        eta = self._eta(X)
+        if eta.shape[1] == 1:
+            return eta[:, 0]
+        return eta[:, 1] - eta[:, 0] if eta.shape[1] == 2 else eta
+
+    def predict_log_proba(self, X):
+        """Log-probability of each class, shape (n_samples, n_classes)."""
+        return self._log_proba(self._eta(X))
+
+    def predict_proba(self, X):
+        """Probability of each class, shape (n_samples, n_classes)."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """The most probable label of each sample."""
+        return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+
+    def predict_dist(self, X):
+        """The predictive distribution over ``classes_`` for each row of X.
+
+        Returns
+        -------
+        dist : LabelDistribution
+            With ``probs``, ``pmf``/``logpmf`` of labels, ``rvs``, ``mode``.
+        """
+        return LabelDistribution(self.predict_log_proba(X), self.classes_)
+
+    def _store_fit(self, W, b):
+        self.coef_, self.intercept_ = W.T.copy(), b
+
+    def _fitted_W_b(self):
+        return self.coef_.T, self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class BernoulliNLLClassifier(_NLLClassifier):
+    __doc__ = r"""Binary classifier: y ~ Bernoulli(sigmoid(x·w + b)), fitted by maximum likelihood.
+
+    Minimises the weighted mean binary cross-entropy plus
+    :math:`\tfrac{\alpha}{2}\lVert w \rVert^2`. The labels may be of any type;
+    ``classes_[1]`` is the positive class.
+
+    Parameters
+    ----------""" + _SHARED_PARAMETERS + r"""
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    distribution_ : Bernoulli
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Present when X had string column names.
+    n_iter_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklik import BernoulliNLLClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = BernoulliNLLClassifier(alpha=1e-2).fit(X, y)
+    >>> clf.predict_proba(X[:2]).round(3)
+    array([[1., 0.],
+           [1., 0.]])
+    >>> round(clf.score(X, y), 3)
+    0.982
+    """
+
+    def _check_n_classes(self, classes):
+        super()._check_n_classes(classes)
+        if len(classes) > 2:
+            raise ValueError(
+                f"BernoulliNLLClassifier is binary but y has {len(classes)} classes; "
+                "use CategoricalNLLClassifier for more than two."
+            )
+
+    def _make_distribution(self, n_classes):
+        return Bernoulli()
+
+    def _log_proba(self, eta):
+        return np.column_stack([log_expit(-eta[:, 0]), log_expit(eta[:, 0])])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class CategoricalNLLClassifier(_NLLClassifier):
+    __doc__ = r"""Multiclass classifier: y ~ Categorical(softmax(x·W + b)), by maximum likelihood.
+
+    Minimises the weighted mean multiclass cross-entropy plus
+    :math:`\tfrac{\alpha}{2}\lVert W \rVert^2`, with one logit per class. The
+    logits are centred (coefficients and intercepts sum to zero over the
+    classes), which makes the unpenalised answer unique; it is the
+    multinomial ``LogisticRegression``. With two classes
+    ``decision_function`` returns the 1-D logit difference.
+
+    Parameters
+    ----------""" + _SHARED_PARAMETERS + r"""
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features)
+    intercept_ : ndarray of shape (n_classes,)
+    distribution_ : Categorical
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Present when X had string column names.
+    n_iter_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklik import CategoricalNLLClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = CategoricalNLLClassifier(alpha=1e-3).fit(X, y)
+    >>> clf.coef_.sum(axis=0).round(12) + 0.0
+    array([0., 0., 0., 0.])
+    >>> clf.predict_dist(X[:1]).probs.round(3)
+    array([[0.98 , 0.02 , 0.   ]])
+    """
+
+    def _make_distribution(self, n_classes):
+        return Categorical(n_classes)
+
+    def _log_proba(self, eta):
+        return log_softmax(eta, axis=1)

@@ -1,0 +1,27 @@
+"""Output distributions Pr(y | θ) and their registry.
+
+A new family is one new module with a :class:`Distribution` subclass and one
+line in ``REGISTRY``; the test-suite iterates over the registry.
+"""
+
+from sklik.distributions._base import Distribution
+from sklik.distributions.bernoulli import Bernoulli
+from sklik.distributions.categorical import Categorical
+from sklik.distributions.label import LabelDistribution
+from sklik.distributions.normal import Normal
+
+#: Every family sklik knows, by name; the tests iterate over it.
+REGISTRY: dict[str, type[Distribution]] = {
+    "normal": Normal,
+    "bernoulli": Bernoulli,
+    "categorical": Categorical,
+}
+
+__all__ = [
+    "REGISTRY",
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "LabelDistribution",
+    "Normal",
+]

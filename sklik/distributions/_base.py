@@ -1,0 +1,67 @@
+"""The contract every output distribution Pr(y | θ) of sklik fulfils."""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Distribution(ABC):
+    """An output distribution parametrised by raw, unconstrained columns η.
+
+    A distribution maps the model's raw outputs ``eta`` of shape
+    ``(n_samples, n_params)`` to its parameters θ through its links and gives
+    the full negative log-likelihood of ``y`` and its gradient with respect to
+    ``eta``. Subclasses declare ``param_names`` (one per column of ``eta``)
+    and implement the abstract methods; everything else in sklik (objective,
+    solvers, estimators) works through this interface only.
+
+    Attributes
+    ----------
+    param_names : tuple of str
+        Name of the parameter carried by each column of ``eta``.
+    shift_invariant : bool
+        True when adding the same constant to every column of ``eta`` leaves
+        the likelihood unchanged (softmax logits). The objective then pins the
+        flat direction by centring.
+    """
+
+    param_names: tuple[str, ...] = ()
+    shift_invariant: bool = False
+
+    @property
+    def n_params(self) -> int:
+        """Number of raw columns P of ``eta``."""
+        return len(self.param_names)
+
+    @abstractmethod
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Per-sample negative log-likelihood, constants included, shape (n,)."""
+
+    @abstractmethod
+    def nll_grad(self, y: np.ndarray, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample NLL (n,) and its gradient with respect to ``eta`` (n, P)."""
+
+    @abstractmethod
+    def curvature(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Positive semi-definite curvature of the NLL w.r.t. ``eta``, (n, P, P).
+
+        The observed Hessian for canonical links, the Fisher information
+        otherwise. Newton-type solvers use it.
+        """
+
+    @abstractmethod
+    def init_eta(self, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+        """The intercept-only maximum-likelihood ``eta``, shape (P,)."""
+
+    @abstractmethod
+    def to_scipy(self, eta: np.ndarray):
+        """The predictive distribution at ``eta`` as a frozen, vectorised object."""
+
+    @classmethod
+    def example(cls) -> "Distribution":
+        """A representative instance, used by the registry-driven tests."""
+        return cls()
+
+    def params(self, eta: np.ndarray) -> dict[str, np.ndarray]:
+        """The constrained parameters θ by name (default: the raw columns)."""
+        return {name: eta[:, j] for j, name in enumerate(self.param_names)}

@@ -1,0 +1,78 @@
+"""Categorical output distribution over K classes with a softmax link."""
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+
+from sklik.distributions._base import Distribution
+from sklik.distributions.label import LabelDistribution
+
+
+class Categorical(Distribution):
+    r"""Categorical distribution of ``y ∈ {0, …, K-1}`` with K raw logits.
+
+    .. math::
+
+        -\log \Pr(y = k \mid \eta) = \log \sum_j e^{\eta_j} - \eta_k.
+
+    Adding a constant to every logit changes nothing (``shift_invariant``);
+    the objective centres the logits so that the fitted answer is unique.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes K (at least 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklik.distributions import Categorical
+    >>> Categorical(3).nll(np.array([2]), np.zeros((1, 3)))
+    array([1.09861229])
+    """
+
+    shift_invariant = True
+
+    def __init__(self, n_classes: int):
+        self.n_classes = int(n_classes)
+
+    @classmethod
+    def example(cls):
+        return cls(n_classes=4)
+
+    @property
+    def param_names(self):
+        return tuple(f"logit_{k}" for k in range(self.n_classes))
+
+    def params(self, eta):
+        return {"probs": softmax(eta, axis=1)}
+
+    def nll(self, y, eta):
+        logp = log_softmax(eta, axis=1)
+        return -np.take_along_axis(logp, _codes(y)[:, None], axis=1)[:, 0]
+
+    def nll_grad(self, y, eta):
+        logp = log_softmax(eta, axis=1)
+        codes = _codes(y)
+        nll = -np.take_along_axis(logp, codes[:, None], axis=1)[:, 0]
+        grad = np.exp(logp)
+        grad[np.arange(len(codes)), codes] -= 1.0
+        return nll, grad
+
+    def curvature(self, y, eta):
+        p = softmax(eta, axis=1)
+        out = -p[:, :, None] * p[:, None, :]
+        idx = np.arange(self.n_classes)
+        out[:, idx, idx] += p
+        return out
+
+    def init_eta(self, y, sample_weight):
+        freq = np.bincount(_codes(y), weights=sample_weight, minlength=self.n_classes)
+        logf = np.log(np.clip(freq / freq.sum(), 1e-15, None))
+        return logf - logf.mean()
+
+    def to_scipy(self, eta):
+        return LabelDistribution(log_softmax(eta, axis=1), np.arange(self.n_classes))
+
+
+def _codes(y):
+    return np.asarray(y).astype(np.intp, copy=False)

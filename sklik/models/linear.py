@@ -1,0 +1,164 @@
+"""The linear model η = X·W + b, parametrised on standardised columns."""
+
+import numpy as np
+import scipy.sparse as sp
+
+_CHUNK_ELEMENTS = 1 << 18
+
+
+def row_chunks(n_rows: int, n_cols: int):
+    """Slices of rows such that a chunk holds about 2**18 values."""
+    step = max(1, _CHUNK_ELEMENTS // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
+
+
+def weighted_column_moments(X, w, center: bool):
+    """Weighted mean (or 0) and root-mean-square deviation of each column.
+
+    ``w`` sums to one. Dense X is read in row chunks so no copy of X is made.
+    """
+    if sp.issparse(X):
+        mean = np.asarray(X.T @ w).ravel()
+        second = np.asarray(X.multiply(X).T @ w).ravel()
+        offset = mean if center else np.zeros_like(mean)
+        var = second - 2 * offset * mean + offset**2
+        return offset, np.sqrt(np.clip(var, 0.0, None))
+    offset = w @ X if center else np.zeros(X.shape[1])
+    var = np.zeros(X.shape[1])
+    for rows in row_chunks(*X.shape):
+        dev = X[rows] - offset
+        var += w[rows] @ (dev * dev)
+    return offset, np.sqrt(var)
+
+
+class LinearModel:
+    """η = X·W + b with one column per distribution parameter.
+
+    Internally the coefficients act on standardised columns
+    ``(x - offset) / scale``; this is a reparametrisation of φ, not a copy of
+    X, and it makes first-order solvers insensitive to the units of X. The
+    parameter vector φ holds the free entries of the augmented matrix
+    ``A = [W_std; b]`` of shape (n_features + 1, P), row by row.
+
+    Parameters
+    ----------
+    depends_on_x : sequence of bool, length P
+        Whether column j of η is a function of x. A column that is not still
+        has a free constant, even with ``fit_intercept=False``.
+    fit_intercept : bool
+        Whether x-dependent columns get an intercept.
+    x_offset, x_scale : ndarray of shape (n_features,)
+        The standardisation of the columns (offset 0 for sparse X).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklik.models import LinearModel
+    >>> X = np.array([[0.0], [2.0]])
+    >>> m = LinearModel.from_data(X, np.ones(2), [True], fit_intercept=True)
+    >>> m.forward(X, m.from_user(np.array([[3.0]]), np.array([1.0])))
+    array([[1.],
+           [7.]])
+    """
+
+    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale):
+        self.depends_on_x = np.asarray(depends_on_x, dtype=bool)
+        self.fit_intercept = bool(fit_intercept)
+        self.x_offset = np.asarray(x_offset, dtype=np.float64)
+        self.x_scale = np.asarray(x_scale, dtype=np.float64)
+        p, n_eta = len(self.x_scale), len(self.depends_on_x)
+        mask = np.zeros((p + 1, n_eta), dtype=bool)
+        mask[:p] = self.depends_on_x
+        mask[p] = self.fit_intercept | ~self.depends_on_x
+        self.mask = mask
+
+    @classmethod
+    def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
+        """A model standardised with the weighted moments of X."""
+        w = sample_weight / sample_weight.sum()
+        center = fit_intercept and not sp.issparse(X)
+        offset, scale = weighted_column_moments(X, w, center)
+        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        return cls(depends_on_x, fit_intercept, offset, scale)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.x_scale)
+
+    @property
+    def n_params(self) -> int:
+        """Length of φ."""
+        return int(self.mask.sum())
+
+    @property
+    def eta_column(self) -> np.ndarray:
+        """For each entry of φ, the column of η it belongs to."""
+        return np.flatnonzero(self.mask.ravel()) % self.mask.shape[1]
+
+    @property
+    def is_coef(self) -> np.ndarray:
+        """For each entry of φ, whether it multiplies a feature (is penalised)."""
+        return np.flatnonzero(self.mask.ravel()) < self.n_features * self.mask.shape[1]
+
+    def unpack(self, phi) -> np.ndarray:
+        """The augmented matrix ``[W_std; b]`` of shape (n_features + 1, P)."""
+        A = np.zeros(self.mask.shape)
+        A[self.mask] = phi
+        return A
+
+    def to_user(self, phi) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients (n_features, P) and intercepts (P,) on the user's scale."""
+        A = self.unpack(phi)
+        W = A[:-1] / self.x_scale[:, None]
+        return W, A[-1] - self.x_offset @ W
+
+    def from_user(self, W, b) -> np.ndarray:
+        """φ for user-scale coefficients W (n_features, P) and intercepts b (P,)."""
+        A = np.vstack([W * self.x_scale[:, None], b + self.x_offset @ W])
+        return A[self.mask]
+
+    def penalty_weights(self) -> np.ndarray:
+        """Per entry of φ, the weight of its square in ``||W_user||²``."""
+        per_row = np.append(1.0 / self.x_scale**2, 0.0)
+        return np.broadcast_to(per_row[:, None], self.mask.shape)[self.mask]
+
+    def forward(self, X, phi) -> np.ndarray:
+        """η of shape (n_samples, P)."""
+        W, b = self.to_user(phi)
+        return np.asarray(X @ W) + b
+
+    def backward(self, X, G) -> np.ndarray:
+        """∂/∂φ of Σ_ij G_ij η_ij, for G of shape (n_samples, P)."""
+        gW = np.asarray(X.T @ G)
+        gb = G.sum(axis=0)
+        A = np.vstack([(gW - np.outer(self.x_offset, gb)) / self.x_scale[:, None], gb])
+        return A[self.mask]
+
+    def gram(self, X, C) -> np.ndarray:
+        """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
+
+        ``J_i`` is the Jacobian of η_i with respect to φ. Dense X is
+        standardised chunk by chunk, so the Gram matrix is free of the
+        cancellation a large offset would cause.
+        """
+        p, n_eta = self.n_features, self.mask.shape[1]
+        H = np.zeros((p + 1, n_eta, p + 1, n_eta))
+        pairs = [(j, k) for j in range(n_eta) for k in range(j, n_eta)]
+        if sp.issparse(X):
+            Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
+            Z = Z.tocsr()
+            for j, k in pairs:
+                H[:, j, :, k] = (Z.T @ Z.multiply(C[:, j, k][:, None])).toarray()
+        else:
+            for rows in row_chunks(X.shape[0], p + 1):
+                Z = np.empty((rows.stop - rows.start, p + 1))
+                np.subtract(X[rows], self.x_offset, out=Z[:, :p])
+                Z[:, :p] /= self.x_scale
+                Z[:, p] = 1.0
+                for j, k in pairs:
+                    H[:, j, :, k] += Z.T @ (C[rows, j, k][:, None] * Z)
+        for j, k in pairs:
+            H[:, k, :, j] = H[:, j, :, k].T
+        flat = self.mask.ravel()
+        return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
