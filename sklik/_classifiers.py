@@ -110,7 +110,8 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
     def predict(self, X):
         """The most probable label of each sample."""
-        return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
 
     def predict_dist(self, X):
         """The predictive distribution over ``classes_`` for each row of X.
@@ -173,8 +174,9 @@ class BernoulliNLLClassifier(_NLLClassifier):
         super()._check_n_classes(classes)
         if len(classes) > 2:
             raise ValueError(
-                f"BernoulliNLLClassifier is binary but y has {len(classes)} classes; "
-                "use CategoricalNLLClassifier for more than two."
+                "Only binary classification is supported. BernoulliNLLClassifier "
+                f"got {len(classes)} classes in y; use CategoricalNLLClassifier "
+                "for more than two."
             )
 
     def _make_distribution(self, n_classes):

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklik._base import NLLEstimator, keep_state_on_error
@@ -86,6 +87,10 @@ class MultiOutputNLL(BaseEstimator):
         return self
 
     def _check_y(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                "MultiOutputNLL requires y to be passed, but the target y is None."
+            )
         Y = check_array(y, dtype=None, ensure_all_finite=False, ensure_2d=False)
         if Y.ndim != 2:
             raise ValueError(
@@ -156,7 +161,9 @@ class MultiOutputNLL(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         templates = self.outputs if self.outputs is not None else []
-        tags.estimator_type = "regressor" if self._all_regressors(templates) else None
+        if self._all_regressors(templates):
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
         tags.target_tags.required = True
         tags.target_tags.single_output = False
         tags.target_tags.multi_output = True

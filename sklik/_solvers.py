@@ -23,6 +23,7 @@ class SolverResult:
     phi: np.ndarray
     n_iter: int
     message: str = ""
+    exact: bool = False  # a closed form: optimal by construction
 
 
 def lbfgs(objective, phi0, max_iter, tol):
@@ -32,7 +33,7 @@ def lbfgs(objective, phi0, max_iter, tol):
         phi0,
         jac=True,
         method="L-BFGS-B",
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e3 * np.finfo(float).eps},
+        options={"maxiter": max_iter, "gtol": tol, "ftol": 0.0},
     )
     return SolverResult(res.x, int(res.nit), str(res.message))
 
@@ -50,16 +51,23 @@ def newton_cg(objective, phi0, max_iter, tol):
     return SolverResult(res.x, int(res.nit), str(res.message))
 
 
-def _newton_direction(H, g):
-    """Solve H d = -g by Cholesky, or by least squares when H is singular."""
+def _newton_direction(H, g, rcond=1e-10):
+    """The minimum-norm solution of H d = -g for a PSD curvature matrix H.
+
+    Cholesky when H is well conditioned; otherwise the eigendecomposition,
+    dropping eigenvalues below ``rcond`` times the largest. Null-space
+    directions of a singular H (separable classes, p > n) then get no step,
+    instead of a step made of amplified rounding errors.
+    """
     try:
-        factor = scipy.linalg.cho_factor(H, check_finite=False)
-        d = scipy.linalg.cho_solve(factor, -g, check_finite=False)
-        if np.all(np.isfinite(d)):
-            return d
+        L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
+        if np.min(np.diag(L)) ** 2 > rcond * np.max(np.diag(H)):
+            return scipy.linalg.cho_solve((L, True), -g, check_finite=False)
     except np.linalg.LinAlgError:
         pass
-    return scipy.linalg.lstsq(H, -g, check_finite=False)[0]
+    eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
+    keep = eigval > rcond * eigval[-1]
+    return -eigvec[:, keep] @ ((eigvec[:, keep].T @ g) / eigval[keep])
 
 
 def newton(objective, phi0, max_iter, tol):
@@ -119,7 +127,7 @@ def lstsq(objective, phi0, max_iter, tol):
         phi[mean_idx] = _dense_lstsq(objective)
     resid = objective.y - model.forward(objective.X, phi)[:, 0]
     phi[~mean_idx] = _log_scale_excess(np.sqrt(objective.w @ resid**2), dist)
-    return SolverResult(phi, 1, "closed form")
+    return SolverResult(phi, 1, "closed form", exact=True)
 
 
 def _mean_rhs(objective, target):
@@ -166,7 +174,7 @@ def choose_solver(solver, objective):
         return solver
     if exact:
         return "lstsq"
-    if sp.issparse(objective.X) or objective.model.n_params > 500:
+    if objective.model.n_params > 500:
         return "lbfgs"
     return "newton"
 
@@ -177,6 +185,8 @@ def solve(objective, phi0, solver, max_iter, tol, warn_context=""):
     Returns the result and whether it converged.
     """
     result = SOLVERS[choose_solver(solver, objective)](objective, phi0, max_iter, tol)
+    if result.exact:
+        return result, True
     grad_norm = np.max(np.abs(objective(result.phi)[1]), initial=0.0)
     converged = bool(grad_norm <= tol)
     if not converged:
