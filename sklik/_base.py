@@ -134,7 +134,8 @@ class NLLEstimator(BaseEstimator):
         X, y = self._validate_X_y(X, y, reset=True)
         sw = check_sample_weight(sample_weight, X.shape[0])
         y_enc, sw, dist = self._encode_target(y, sw)
-        model = LinearModel.from_data(X, sw, self._depends_on_x(dist), self.fit_intercept)
+        model = LinearModel.from_data(X, sw, self._depends_on_x(dist), self.fit_intercept,
+                                      dist.eta_scale(y_enc, sw))
         objective = NLLObjective(X, y_enc, sw, dist, model, self.alpha)
         result, _ = solve(objective, self._start(model, dist, y_enc, sw), self.solver,
                           self.max_iter, self.tol)

@@ -76,14 +76,18 @@ class NLLObjective:
             extra = extra + (row[:, None] == row[None, :])
         return extra
 
-    def hessian(self, phi) -> np.ndarray:
-        """Curvature matrix of L at φ (Fisher information for non-canonical links)."""
-        C = self.dist.curvature(self.y, self._eta(phi)) * self.w[:, None, None]
+    def _curvature(self, phi, fisher):
+        eta = self._eta(phi)
+        return self.dist.fisher(eta) if fisher else self.dist.hessian(self.y, eta)
+
+    def hessian(self, phi, fisher=False) -> np.ndarray:
+        """Hessian of L at φ, or its expected (Fisher) version if ``fisher``."""
+        C = self._curvature(phi, fisher) * self.w[:, None, None]
         return self.model.gram(self.X, C) + self._curvature_extra()
 
-    def hessp(self, phi, v) -> np.ndarray:
-        """Curvature matrix times a vector, without forming the matrix."""
-        C = self.dist.curvature(self.y, self._eta(phi))
+    def hessp(self, phi, v, fisher=False) -> np.ndarray:
+        """Hessian (or Fisher) matrix times a vector, without forming the matrix."""
+        C = self._curvature(phi, fisher)
         Jv = self.model.forward(self.X, v)
         CJv = np.einsum("ijk,ik->ij", C, Jv) * self.w[:, None]
         # The centring term is quadratic: its gradient at v is its Hessian times v.

@@ -52,7 +52,7 @@ def newton_cg(objective, phi0, max_iter, tol):
 
 
 def _newton_direction(H, g, rcond=1e-10):
-    """The minimum-norm solution of H d = -g for a PSD curvature matrix H.
+    """The minimum-norm solution of H d = -g, or None if H is indefinite.
 
     Cholesky when H is well conditioned; otherwise the eigendecomposition,
     dropping eigenvalues below ``rcond`` times the largest. Null-space
@@ -66,17 +66,20 @@ def _newton_direction(H, g, rcond=1e-10):
     except np.linalg.LinAlgError:
         pass
     eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
+    if eigval[0] < -rcond * abs(eigval[-1]):
+        return None
     keep = eigval > rcond * eigval[-1]
     return -eigvec[:, keep] @ ((eigvec[:, keep].T @ g) / eigval[keep])
 
 
 def newton(objective, phi0, max_iter, tol):
-    """Newton's method with the full p×p curvature matrix and a line search.
+    """Newton's method with the full p×p Hessian and a backtracking line search.
 
-    The curvature is the Hessian for canonical links (logistic, softmax) and
-    the Fisher information for the Gaussian (Fisher scoring). Steps are
-    halved until the Armijo condition holds, with a tolerance of a few
-    rounding errors so the last, tiny steps near the optimum are accepted.
+    Where the Hessian is not positive definite (the Gaussian's scale far from
+    its optimum) the step uses the Fisher information instead (a scoring
+    step). Steps are halved until the Armijo condition holds, with a
+    tolerance of a few rounding errors so that the last, tiny steps near the
+    optimum are accepted.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
@@ -84,6 +87,8 @@ def newton(objective, phi0, max_iter, tol):
         if np.max(np.abs(g), initial=0.0) <= tol:
             return SolverResult(phi, it, "gradient below tol")
         d = _newton_direction(objective.hessian(phi), g)
+        if d is None or g @ d >= 0:
+            d = _newton_direction(objective.hessian(phi, fisher=True), g)
         slope = g @ d
         step = 1.0
         while True:

@@ -26,7 +26,18 @@ _NO_UNIQUE_MLE = (
     "infinity) and any finite stopping point depends on rounding. Replaced by test_weights_equal_repeats (n >> p, where the "
     "optimum is unique) and test_weights_equal_repeats_on_check_data_with_alpha."
 )
+_NO_UNIQUE_HETERO_MLE = (
+    "the check fits 15 samples with 30 features at alpha=0: the mean "
+    "interpolates every sample and any sigma(x) on its floor at the samples "
+    "maximises the likelihood, a continuum of maximisers, so which one the "
+    "solver reaches depends on rounding. Replaced by test_weights_equal_repeats "
+    "(n >> p, where the optimum is unique)."
+)
 EXPECTED_FAILURES = {
+    "GaussianNLLRegressor(heteroscedastic=True)": {
+        "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_HETERO_MLE,
+        "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_HETERO_MLE,
+    },
     "CategoricalNLLClassifier()": {
         "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_MLE,
         "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_MLE,

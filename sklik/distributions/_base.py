@@ -42,12 +42,17 @@ class Distribution(ABC):
         """Per-sample NLL (n,) and its gradient with respect to ``eta`` (n, P)."""
 
     @abstractmethod
-    def curvature(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """Positive semi-definite curvature of the NLL w.r.t. ``eta``, (n, P, P).
+    def hessian(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Per-sample Hessian of the NLL w.r.t. ``eta``, shape (n, P, P)."""
 
-        The observed Hessian for canonical links, the Fisher information
-        otherwise. Newton-type solvers use it.
+    def fisher(self, eta: np.ndarray) -> np.ndarray:
+        """Per-sample Fisher information w.r.t. ``eta``, shape (n, P, P).
+
+        Positive semi-definite; Newton's method falls back on it where the
+        summed Hessian is not. Defaults to the Hessian, which is the Fisher
+        information already for canonical links (logit, softmax).
         """
+        return self.hessian(None, eta)
 
     @abstractmethod
     def init_eta(self, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
@@ -61,6 +66,15 @@ class Distribution(ABC):
     def example(cls) -> "Distribution":
         """A representative instance, used by the registry-driven tests."""
         return cls()
+
+    def eta_scale(self, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+        """Typical size of each column of ``eta`` on this data, shape (P,).
+
+        The model measures its internal parameters in these units, so that
+        the optimiser sees a problem whose conditioning does not depend on
+        the units of y. Default: ones.
+        """
+        return np.ones(self.n_params)
 
     def params(self, eta: np.ndarray) -> dict[str, np.ndarray]:
         """The constrained parameters θ by name (default: the raw columns)."""

@@ -39,7 +39,7 @@ class Bernoulli(Distribution):
         t = eta[:, 0]
         return self.nll(y, eta), (expit(t) - y)[:, None]
 
-    def curvature(self, y, eta):
+    def hessian(self, y, eta):
         t = eta[:, 0]
         return (expit(t) * expit(-t))[:, None, None]
 

@@ -58,7 +58,7 @@ class Categorical(Distribution):
         grad[np.arange(len(codes)), codes] -= 1.0
         return nll, grad
 
-    def curvature(self, y, eta):
+    def hessian(self, y, eta):
         p = softmax(eta, axis=1)
         out = -p[:, :, None] * p[:, None, :]
         idx = np.arange(self.n_classes)

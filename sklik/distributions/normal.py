@@ -64,9 +64,18 @@ class Normal(Distribution):
         grad[:, 1] = (1.0 - z * z) * (expo / sigma)
         return nll, grad
 
-    def curvature(self, y, eta):
-        # Fisher information: the observed Hessian is indefinite away from the
-        # optimum, the Fisher information never is.
+    def hessian(self, y, eta):
+        expo = np.exp(eta[:, 1])
+        sigma = self.scale_floor + expo
+        q = expo / sigma
+        z = (y - eta[:, 0]) / sigma
+        out = np.empty((eta.shape[0], 2, 2))
+        out[:, 0, 0] = 1.0 / sigma**2
+        out[:, 0, 1] = out[:, 1, 0] = 2.0 * z * q / sigma
+        out[:, 1, 1] = 2.0 * (z * q) ** 2 + (1.0 - z * z) * q * (1.0 - q)
+        return out
+
+    def fisher(self, eta):
         expo = np.exp(eta[:, 1])
         sigma = self.scale_floor + expo
         out = np.zeros((eta.shape[0], 2, 2))
@@ -82,6 +91,11 @@ class Normal(Distribution):
         # With sd at or below the floor the optimum is e^eta -> 0: start far down.
         log_excess = np.log(excess) if excess > 0 else np.log(self.scale_floor) - 30
         return np.array([mean, log_excess])
+
+    def eta_scale(self, y, sample_weight):
+        w = sample_weight / sample_weight.sum()
+        sd = np.sqrt(w @ (y - w @ y) ** 2)
+        return np.array([sd if sd > 0 else max(self.scale_floor, 1.0), 1.0])
 
     def to_scipy(self, eta):
         return stats.norm(loc=eta[:, 0], scale=self._scale(eta))

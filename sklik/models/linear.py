@@ -50,6 +50,9 @@ class LinearModel:
         Whether x-dependent columns get an intercept.
     x_offset, x_scale : ndarray of shape (n_features,)
         The standardisation of the columns (offset 0 for sparse X).
+    eta_scale : ndarray of shape (P,), default=None
+        Typical size of each column of η (e.g. the spread of y for a mean);
+        the internal parameters are measured in these units. None means 1.
 
     Examples
     --------
@@ -62,8 +65,10 @@ class LinearModel:
            [7.]])
     """
 
-    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale):
+    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale, eta_scale=None):
         self.depends_on_x = np.asarray(depends_on_x, dtype=bool)
+        self.eta_scale = (np.ones(len(self.depends_on_x)) if eta_scale is None
+                          else np.asarray(eta_scale, dtype=np.float64))
         self.fit_intercept = bool(fit_intercept)
         self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.x_scale = np.asarray(x_scale, dtype=np.float64)
@@ -74,13 +79,13 @@ class LinearModel:
         self.mask = mask
 
     @classmethod
-    def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
+    def from_data(cls, X, sample_weight, depends_on_x, fit_intercept, eta_scale=None):
         """A model standardised with the weighted moments of X."""
         w = sample_weight / sample_weight.sum()
         center = fit_intercept and not sp.issparse(X)
         offset, scale = weighted_column_moments(X, w, center)
         scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
-        return cls(depends_on_x, fit_intercept, offset, scale)
+        return cls(depends_on_x, fit_intercept, offset, scale, eta_scale)
 
     @property
     def n_features(self) -> int:
@@ -109,19 +114,19 @@ class LinearModel:
 
     def to_user(self, phi) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients (n_features, P) and intercepts (P,) on the user's scale."""
-        A = self.unpack(phi)
+        A = self.unpack(phi) * self.eta_scale
         W = A[:-1] / self.x_scale[:, None]
         return W, A[-1] - self.x_offset @ W
 
     def from_user(self, W, b) -> np.ndarray:
         """φ for user-scale coefficients W (n_features, P) and intercepts b (P,)."""
         A = np.vstack([W * self.x_scale[:, None], b + self.x_offset @ W])
-        return A[self.mask]
+        return (A / self.eta_scale)[self.mask]
 
     def penalty_weights(self) -> np.ndarray:
         """Per entry of φ, the weight of its square in ``||W_user||²``."""
         per_row = np.append(1.0 / self.x_scale**2, 0.0)
-        return np.broadcast_to(per_row[:, None], self.mask.shape)[self.mask]
+        return np.outer(per_row, self.eta_scale**2)[self.mask]
 
     def forward(self, X, phi) -> np.ndarray:
         """η of shape (n_samples, P)."""
@@ -133,7 +138,7 @@ class LinearModel:
         gW = np.asarray(X.T @ G)
         gb = G.sum(axis=0)
         A = np.vstack([(gW - np.outer(self.x_offset, gb)) / self.x_scale[:, None], gb])
-        return A[self.mask]
+        return (A * self.eta_scale)[self.mask]
 
     def gram(self, X, C) -> np.ndarray:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
@@ -159,6 +164,7 @@ class LinearModel:
                 for j, k in pairs:
                     H[:, j, :, k] += Z.T @ (C[rows, j, k][:, None] * Z)
         for j, k in pairs:
+            H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
             H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
