@@ -43,8 +43,11 @@ def _check_param(name, value, kind, low=None, include_low=True):
         if ok and low is not None:
             ok = bool(value >= low if include_low else value > low)
     if not ok:
-        kind_name = {numbers.Real: "a real number", numbers.Integral: "an integer",
-                     bool: "a bool"}[kind]
+        kind_name = {
+            numbers.Real: "a real number",
+            numbers.Integral: "an integer",
+            bool: "a bool",
+        }[kind]
         bound = "" if low is None else f" {'>=' if include_low else '>'} {low}"
         raise ValueError(f"{name} must be {kind_name}{bound}; got {value!r}.")
 
@@ -134,11 +137,21 @@ class NLLEstimator(BaseEstimator):
         X, y = self._validate_X_y(X, y, reset=True)
         sw = check_sample_weight(sample_weight, X.shape[0])
         y_enc, sw, dist = self._encode_target(y, sw)
-        model = LinearModel.from_data(X, sw, self._depends_on_x(dist), self.fit_intercept,
-                                      dist.eta_scale(y_enc, sw))
+        model = LinearModel.from_data(
+            X,
+            sw,
+            self._depends_on_x(dist),
+            self.fit_intercept,
+            dist.eta_scale(y_enc, sw),
+        )
         objective = NLLObjective(X, y_enc, sw, dist, model, self.alpha)
-        result, _ = solve(objective, self._start(model, dist, y_enc, sw), self.solver,
-                          self.max_iter, self.tol)
+        result, _ = solve(
+            objective,
+            self._start(model, dist, y_enc, sw),
+            self.solver,
+            self.max_iter,
+            self.tol,
+        )
         self._check_solution(objective, result.phi)
         self.distribution_ = dist
         self.n_iter_ = result.n_iter
@@ -146,8 +159,15 @@ class NLLEstimator(BaseEstimator):
         return self
 
     def _validate_X_y(self, X, y, reset):
-        return validate_data(self, X, y, reset=reset, accept_sparse=("csr", "csc"),
-                             dtype=np.float64, y_numeric=False)
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=np.float64,
+            y_numeric=False,
+        )
 
     def _start(self, model, dist, y, sw):
         """Previous fit (warm start, same shapes) or the intercept-only optimum."""
@@ -161,8 +181,9 @@ class NLLEstimator(BaseEstimator):
     # -- using the fit ----------------------------------------------------
     def _eta(self, X) -> np.ndarray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
-                          dtype=np.float64)
+        X = validate_data(
+            self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
+        )
         W, b = self._fitted_W_b()
         return np.asarray(X @ W) + b
 

@@ -35,8 +35,17 @@ _SHARED_PARAMETERS = """
 class _NLLClassifier(ClassifierMixin, NLLEstimator):
     """Shared recipe of the classifiers: labels in, label distributions out."""
 
-    def __init__(self, *, alpha=0.0, fit_intercept=True, solver="auto",
-                 max_iter=200, tol=1e-8, warm_start=False, class_weight=None):
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=200,
+        tol=1e-8,
+        warm_start=False,
+        class_weight=None,
+    ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -51,7 +60,9 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         classes, codes = np.unique(y, return_inverse=True)
         self._check_n_classes(classes)
         if self.class_weight is not None:
-            if not (self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            if not (
+                self.class_weight == "balanced" or isinstance(self.class_weight, dict)
+            ):
                 raise ValueError(
                     "class_weight must be None, 'balanced' or a dict; "
                     f"got {self.class_weight!r}."
@@ -72,8 +83,9 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         y = column_or_1d(y)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
-        return LabelDistribution(np.zeros((n_samples, len(self.classes_))),
-                                 self.classes_)._codes(y)
+        return LabelDistribution(
+            np.zeros((n_samples, len(self.classes_))), self.classes_
+        )._codes(y)
 
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
@@ -136,14 +148,17 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
 
 class BernoulliNLLClassifier(_NLLClassifier):
-    __doc__ = r"""Binary classifier: y ~ Bernoulli(sigmoid(x·w + b)), fitted by maximum likelihood.
+    __doc__ = (
+        r"""Binary classifier: y ~ Bernoulli(sigmoid(x·w + b)), by maximum likelihood.
 
     Minimises the weighted mean binary cross-entropy plus
     :math:`\tfrac{\alpha}{2}\lVert w \rVert^2`. The labels may be of any type;
     ``classes_[1]`` is the positive class.
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS + r"""
+    ----------"""
+        + _SHARED_PARAMETERS
+        + r"""
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
@@ -169,6 +184,7 @@ class BernoulliNLLClassifier(_NLLClassifier):
     >>> round(clf.score(X, y), 3)
     0.982
     """
+    )
 
     def _check_n_classes(self, classes):
         super()._check_n_classes(classes)
@@ -192,7 +208,8 @@ class BernoulliNLLClassifier(_NLLClassifier):
 
 
 class CategoricalNLLClassifier(_NLLClassifier):
-    __doc__ = r"""Multiclass classifier: y ~ Categorical(softmax(x·W + b)), by maximum likelihood.
+    __doc__ = (
+        r"""Multiclass classifier: y ~ Categorical(softmax(x·W + b)), by max. likelihood.
 
     Minimises the weighted mean multiclass cross-entropy plus
     :math:`\tfrac{\alpha}{2}\lVert W \rVert^2`, with one logit per class. The
@@ -202,7 +219,9 @@ class CategoricalNLLClassifier(_NLLClassifier):
     ``decision_function`` returns the 1-D logit difference.
 
     Parameters
-    ----------""" + _SHARED_PARAMETERS + r"""
+    ----------"""
+        + _SHARED_PARAMETERS
+        + r"""
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -225,6 +244,7 @@ class CategoricalNLLClassifier(_NLLClassifier):
     >>> clf.predict_dist(X[:1]).probs.round(3)
     array([[0.98 , 0.02 , 0.   ]])
     """
+    )
 
     def _make_distribution(self, n_classes):
         return Categorical(n_classes)

@@ -103,8 +103,9 @@ class MultiOutputNLL(BaseEstimator):
 
     def _X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
-                             dtype=np.float64)
+        return validate_data(
+            self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
+        )
 
     def _all_regressors(self, estimators) -> bool:
         return not any(is_classifier(est) for est in estimators)
@@ -129,14 +130,18 @@ class MultiOutputNLL(BaseEstimator):
         X = self._X(X)
         if return_std:
             if not self._all_regressors(self.outputs_):
-                raise ValueError("return_std=True needs every output to be a regressor.")
+                raise ValueError(
+                    "return_std=True needs every output to be a regressor."
+                )
             mean_std = [est.predict(X, return_std=True) for est in self.outputs_]
             return tuple(np.column_stack(part) for part in zip(*mean_std))
         preds = [est.predict(X) for est in self.outputs_]
         mixed = not self._all_regressors(self.outputs_) and any(
             not is_classifier(est) for est in self.outputs_
         )
-        return np.column_stack(preds).astype(object) if mixed else np.column_stack(preds)
+        return (
+            np.column_stack(preds).astype(object) if mixed else np.column_stack(preds)
+        )
 
     def predict_dist(self, X) -> list:
         """One predictive distribution per output (see each estimator's)."""
@@ -147,16 +152,26 @@ class MultiOutputNLL(BaseEstimator):
         """Per-sample NLL summed over outputs, averaged over samples."""
         X = self._X(X)
         Y = self._check_y(y, X.shape[0])
-        return float(sum(est.nll(X, Y[:, j], sample_weight)
-                         for j, est in enumerate(self.outputs_)))
+        return float(
+            sum(
+                est.nll(X, Y[:, j], sample_weight)
+                for j, est in enumerate(self.outputs_)
+            )
+        )
 
     def score(self, X, y, sample_weight=None) -> float:
         """The mean of the outputs' own scores (R² for regressors, accuracy for
         classifiers)."""
         X = self._X(X)
         Y = self._check_y(y, X.shape[0])
-        return float(np.mean([est.score(X, Y[:, j], sample_weight)
-                              for j, est in enumerate(self.outputs_)]))
+        return float(
+            np.mean(
+                [
+                    est.score(X, Y[:, j], sample_weight)
+                    for j, est in enumerate(self.outputs_)
+                ]
+            )
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -91,4 +91,6 @@ class NLLObjective:
         Jv = self.model.forward(self.X, v)
         CJv = np.einsum("ijk,ik->ij", C, Jv) * self.w[:, None]
         # The centring term is quadratic: its gradient at v is its Hessian times v.
-        return self.model.backward(self.X, CJv) + self.penalty * v + self._centring(v)[1]
+        return (
+            self.model.backward(self.X, CJv) + self.penalty * v + self._centring(v)[1]
+        )

@@ -22,7 +22,7 @@ def _scale_floor(y, sample_weight):
 
 
 class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
-    r"""Linear regression predicting a Normal distribution, fitted by maximum likelihood.
+    r"""Linear regression predicting a Normal distribution, by maximum likelihood.
 
     The model is :math:`y \mid x \sim \mathcal N(\mu(x), \sigma(x))` with
     :math:`\mu(x) = x \cdot w + b` and :math:`\sigma(x) = \sigma_{\min} +
@@ -96,8 +96,17 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
     array([3.793])
     """
 
-    def __init__(self, *, alpha=0.0, fit_intercept=True, heteroscedastic=False,
-                 solver="auto", max_iter=200, tol=1e-8, warm_start=False):
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        heteroscedastic=False,
+        solver="auto",
+        max_iter=200,
+        tol=1e-8,
+        warm_start=False,
+    ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.heteroscedastic = heteroscedastic
@@ -165,5 +174,3 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-

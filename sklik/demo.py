@@ -27,7 +27,9 @@ def run(seed: int = 0) -> str:
     X, y = load_diabetes(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=seed)
     for hetero in (False, True):
-        reg = make_pipeline(StandardScaler(), GaussianNLLRegressor(heteroscedastic=hetero))
+        reg = make_pipeline(
+            StandardScaler(), GaussianNLLRegressor(heteroscedastic=hetero)
+        )
         reg.fit(Xtr, ytr)
         est = reg[-1]
         lo, hi = reg.predict(Xte, return_std=True)[0], None
@@ -35,8 +37,9 @@ def run(seed: int = 0) -> str:
         lo, hi = dist.interval(0.9)
         cover = np.mean((yte >= lo) & (yte <= hi))
         kind = "heteroscedastic" if hetero else "homoscedastic"
+        nll = est.nll(reg[0].transform(Xte), yte)
         lines.append(
-            f"diabetes, {kind:15s} Gaussian: held-out NLL {est.nll(reg[0].transform(Xte), yte):.3f}, "
+            f"diabetes, {kind:15s} Gaussian: held-out NLL {nll:.3f}, "
             f"R² {reg.score(Xte, yte):.3f}, 90% interval coverage {cover:.1%}"
         )
     for name, loader, clf in [
@@ -53,5 +56,7 @@ def run(seed: int = 0) -> str:
         )
     X, Y = load_linnerud(return_X_y=True)
     multi = MultiOutputNLL().fit(X, Y)
-    lines.append(f"linnerud, MultiOutputNLL (3 Gaussians): training NLL {multi.nll(X, Y):.3f}")
+    lines.append(
+        f"linnerud, MultiOutputNLL (3 Gaussians): training NLL {multi.nll(X, Y):.3f}"
+    )
     return "\n".join(lines)

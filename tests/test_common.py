@@ -23,8 +23,9 @@ ESTIMATORS = [
 _NO_UNIQUE_MLE = (
     "the check fits 15 samples with 30 features at alpha=0: the classes are "
     "separable, so the maximum likelihood estimate does not exist (it lies at "
-    "infinity) and any finite stopping point depends on rounding. Replaced by test_weights_equal_repeats (n >> p, where the "
-    "optimum is unique) and test_weights_equal_repeats_on_check_data_with_alpha."
+    "infinity) and any finite stopping point depends on rounding. Replaced by "
+    "test_weights_equal_repeats (n >> p, where the optimum is unique) and "
+    "test_weights_equal_repeats_on_check_data_with_alpha."
 )
 _NO_UNIQUE_HETERO_MLE = (
     "the check fits 15 samples with 30 features at alpha=0: the mean "
@@ -87,14 +88,19 @@ def test_weights_equal_repeats_on_check_data_with_alpha(est, sparse):
         X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
     weighted = est.__class__(**est.get_params()).fit(X, y, sample_weight=sw)
     repeated = est.__class__(**est.get_params()).fit(Xr, yr)
-    np.testing.assert_allclose(_outputs(weighted, X), _outputs(repeated, X),
-                               rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        _outputs(weighted, X), _outputs(repeated, X), rtol=1e-7, atol=1e-9
+    )
 
 
 @pytest.mark.parametrize(
     "est",
-    [GaussianNLLRegressor(heteroscedastic=True), CategoricalNLLClassifier(),
-     BernoulliNLLClassifier(), GaussianNLLRegressor()],
+    [
+        GaussianNLLRegressor(heteroscedastic=True),
+        CategoricalNLLClassifier(),
+        BernoulliNLLClassifier(),
+        GaussianNLLRegressor(),
+    ],
     ids=repr,
 )
 @pytest.mark.parametrize("sparse", [False, True])
@@ -118,5 +124,6 @@ def test_weights_equal_repeats(est, sparse):
         X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
     weighted = est.__class__(**est.get_params()).fit(X, y, sample_weight=sw)
     repeated = est.__class__(**est.get_params()).fit(Xr, yr)
-    np.testing.assert_allclose(_outputs(weighted, X), _outputs(repeated, X),
-                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(
+        _outputs(weighted, X), _outputs(repeated, X), rtol=1e-8, atol=1e-10
+    )

@@ -67,8 +67,11 @@ class LinearModel:
 
     def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale, eta_scale=None):
         self.depends_on_x = np.asarray(depends_on_x, dtype=bool)
-        self.eta_scale = (np.ones(len(self.depends_on_x)) if eta_scale is None
-                          else np.asarray(eta_scale, dtype=np.float64))
+        self.eta_scale = (
+            np.ones(len(self.depends_on_x))
+            if eta_scale is None
+            else np.asarray(eta_scale, dtype=np.float64)
+        )
         self.fit_intercept = bool(fit_intercept)
         self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.x_scale = np.asarray(x_scale, dtype=np.float64)
