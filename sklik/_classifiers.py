@@ -209,7 +209,7 @@ class BernoulliNLLClassifier(_NLLClassifier):
 
 class CategoricalNLLClassifier(_NLLClassifier):
     __doc__ = (
-        r"""Multiclass classifier: y ~ Categorical(softmax(x·W + b)), by max. likelihood.
+        r"""Multiclass classifier: y ~ Categorical(softmax(x·W + b)), by max likelihood.
 
     Minimises the weighted mean multiclass cross-entropy plus
     :math:`\tfrac{\alpha}{2}\lVert W \rVert^2`, with one logit per class. The
