@@ -2,8 +2,9 @@
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import dsyrk as syrk
 
-_CHUNK_ELEMENTS = 1 << 18
+_CHUNK_ELEMENTS = 1 << 16
 
 
 def row_chunks(n_rows: int, n_cols: int):
@@ -152,22 +153,61 @@ class LinearModel:
         """
         p, n_eta = self.n_features, self.mask.shape[1]
         H = np.zeros((p + 1, n_eta, p + 1, n_eta))
-        pairs = [(j, k) for j in range(n_eta) for k in range(j, n_eta)]
+        # Blocks whose weights are all zero (the off-diagonal blocks of a
+        # Fisher information, a constant column's) cost nothing.
+        C = np.ascontiguousarray(C.transpose(1, 2, 0))  # (P, P, n): blocks contiguous
+        pairs = [
+            (j, k) for j in range(n_eta) for k in range(j, n_eta) if C[j, k].any()
+        ]
         if sp.issparse(X):
             Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
             Z = Z.tocsr()
             for j, k in pairs:
-                H[:, j, :, k] = (Z.T @ Z.multiply(C[:, j, k][:, None])).toarray()
+                H[:, j, :, k] = (Z.T @ Z.multiply(C[j, k][:, None])).toarray()
         else:
-            for rows in row_chunks(X.shape[0], p + 1):
-                Z = np.empty((rows.stop - rows.start, p + 1))
-                np.subtract(X[rows], self.x_offset, out=Z[:, :p])
-                Z[:, :p] /= self.x_scale
-                Z[:, p] = 1.0
-                for j, k in pairs:
-                    H[:, j, :, k] += Z.T @ (C[rows, j, k][:, None] * Z)
+            self._dense_gram(X, C, pairs, H)
         for j, k in pairs:
             H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
             H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
+
+    def _dense_gram(self, X, C, pairs, H):
+        """Add Σ_i C_jki z_i z_iᵀ to H[:, j, :, k] for dense X, row chunk by chunk.
+
+        A diagonal block with non-negative weights is one symmetric rank-k
+        update (``syrk``) of √c·Z, half the work of a general product; the
+        other blocks of a row j of blocks are one matrix product together.
+        """
+        p = self.n_features
+        roots = {
+            j: np.sqrt(C[j, j]) for j, k in pairs if j == k and C[j, j].min() >= 0
+        }
+        upper = {j: np.zeros((p + 1, p + 1), order="F") for j in roots}
+        general = {}  # j -> the k of the blocks (j, k) computed by a product
+        for j, k in pairs:
+            if not (j == k and j in roots):
+                general.setdefault(j, []).append(k)
+        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
+        Z = np.empty((rows_per_chunk, p + 1))
+        width = max(map(len, general.values()), default=1)
+        WZ = np.empty((rows_per_chunk, width, p + 1))
+        for rows in row_chunks(X.shape[0], p + 1):
+            m = rows.stop - rows.start
+            z = Z[:m]
+            np.subtract(X[rows], self.x_offset, out=z[:, :p])
+            z[:, :p] /= self.x_scale
+            z[:, p] = 1.0
+            for j, U in upper.items():
+                wz = WZ[:m, 0]
+                np.multiply(z, roots[j][rows, None], out=wz)
+                # wz.T is Fortran-ordered: syrk reads it in place.
+                upper[j] = syrk(1.0, wz.T, beta=1.0, c=U, overwrite_c=1)
+            for j, ks in general.items():
+                wz = WZ[:m, : len(ks)]
+                np.multiply(z[:, None, :], C[j, ks, rows].T[:, :, None], out=wz)
+                block = z.T @ wz.reshape(m, -1)
+                for i, k in enumerate(ks):
+                    H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
+        for j, U in upper.items():
+            H[:, j, :, j] = np.triu(U) + np.triu(U, 1).T
