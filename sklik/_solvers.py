@@ -77,16 +77,25 @@ def newton(objective, phi0, max_iter, tol):
 
     Where the Hessian is not positive definite (the Gaussian's scale far from
     its optimum) the step uses the Fisher information instead (a scoring
-    step). Steps are halved until the Armijo condition holds, with a
+    step). Once a full step has cut the gradient fiftyfold, the next steps
+    reuse that Hessian for as long as each cuts the gradient fiftyfold again
+    (chord steps: the Hessian is the costly part of an iteration). Steps are
+    halved until the Armijo condition holds, with a
     tolerance of a few rounding errors so that the last, tiny steps near the
     optimum are accepted.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
+    H, chord = None, False
     for it in range(max_iter):
         if np.max(np.abs(g), initial=0.0) <= tol:
             return SolverResult(phi, it, "gradient below tol")
-        d = _newton_direction(objective.hessian(phi), g)
+        if chord:  # converging fast: the last Hessian is still good enough
+            d = _newton_direction(H, g)
+            chord = d is not None and g @ d < 0
+        if not chord:
+            H = objective.hessian(phi)
+            d = _newton_direction(H, g)
         if d is None or g @ d >= 0:
             d = _newton_direction(objective.hessian(phi, fisher=True), g)
         slope = g @ d
@@ -99,6 +108,12 @@ def newton(objective, phi0, max_iter, tol):
             step *= 0.5
             if step < 1e-12:
                 return SolverResult(phi, it, "line search failed")
+        # A full step that cut the gradient fiftyfold: near the optimum, where
+        # the Hessian hardly changes, the next step reuses it (a chord step,
+        # one pass over X instead of a new Hessian); a chord step that cuts
+        # the gradient less than fiftyfold is followed by a fresh Hessian.
+        shrink = np.max(np.abs(g_new), initial=0.0) / np.max(np.abs(g))
+        chord = step == 1.0 and shrink <= 0.02
         phi, f, g = phi + step * d, f_new, g_new
     return SolverResult(phi, max_iter, "max_iter reached")
 
