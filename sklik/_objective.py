@@ -87,8 +87,17 @@ class NLLObjective:
 
     def hessian(self, phi, fisher=False) -> np.ndarray:
         """Hessian of L at φ, or its expected (Fisher) version if ``fisher``."""
-        C = self._curvature(phi, fisher) * self.w[:, None, None]
-        return self.model.gram(self.X, C) + self._curvature_extra()
+        eta = self._eta(phi)
+
+        def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
+            c = (
+                self.dist.fisher(eta[rows])
+                if fisher
+                else self.dist.hessian(self.y[rows], eta[rows])
+            )
+            return c * self.w[rows, None, None]
+
+        return self.model.gram(self.X, weighted_curvature) + self._curvature_extra()
 
     def hessp(self, phi, v, fisher=False) -> np.ndarray:
         """Hessian (or Fisher) matrix times a vector, without forming the matrix."""

@@ -147,69 +147,69 @@ class LinearModel:
     def gram(self, X, C) -> np.ndarray:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
 
-        ``J_i`` is the Jacobian of η_i with respect to φ. Dense X is
-        standardised chunk by chunk, so the Gram matrix is free of the
-        cancellation a large offset would cause.
+        ``J_i`` is the Jacobian of η_i with respect to φ. ``C`` may also be a
+        function of a slice of rows returning those rows' C: dense X is then
+        read chunk by chunk without C ever being held for every sample (for
+        K classes, C has K² values per sample). Dense X is centred chunk by
+        chunk, so the Gram matrix is free of the cancellation a large offset
+        would cause.
         """
         p, n_eta = self.n_features, self.mask.shape[1]
         H = np.zeros((p + 1, n_eta, p + 1, n_eta))
-        # Blocks whose weights are all zero (the off-diagonal blocks of a
-        # Fisher information, a constant column's) cost nothing.
-        C = np.ascontiguousarray(C.transpose(1, 2, 0))  # (P, P, n): blocks contiguous
-        pairs = [
-            (j, k) for j in range(n_eta) for k in range(j, n_eta) if C[j, k].any()
-        ]
         if sp.issparse(X):
+            C = C(slice(None)) if callable(C) else C
             Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
             Z = Z.tocsr()
-            for j, k in pairs:
-                H[:, j, :, k] = (Z.T @ Z.multiply(C[j, k][:, None])).toarray()
+            for j in range(n_eta):
+                for k in range(j, n_eta):
+                    c = C[:, j, k]
+                    if c.any():
+                        H[:, j, :, k] = (Z.T @ Z.multiply(c[:, None])).toarray()
         else:
-            self._dense_gram(X, C, pairs, H)
-        for j, k in pairs:
-            H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
-            H[:, k, :, j] = H[:, j, :, k].T
+            self._dense_gram(X, C if callable(C) else C.__getitem__, H)
+        for j in range(n_eta):
+            for k in range(j, n_eta):
+                H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
+                H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
 
-    def _dense_gram(self, X, C, pairs, H):
-        """Set H[:, j, :, k] to Σ_i C_jki z_i z_iᵀ for dense X, row chunk by chunk.
+    def _dense_gram(self, X, C_rows, H):
+        """Set H[:, j, :, k] (j ≤ k) to Σ_i C_ijk z_i z_iᵀ, row chunk by chunk.
 
-        A diagonal block with non-negative weights is one symmetric rank-k
-        update (``syrk``) of √c·Z, half the work of a general product; the
-        other blocks of a row j of blocks are one matrix product together.
+        Per chunk, a block whose weights are all zero (a Fisher information's
+        off-diagonal block, a constant column's) costs nothing; a diagonal
+        block with non-negative weights is one symmetric rank-k update
+        (``syrk``) of √c·Z, half the work of a general product; the other
+        blocks of a row j of blocks are one matrix product together.
         """
-        p = self.n_features
-        roots = {
-            j: np.sqrt(C[j, j]) for j, k in pairs if j == k and C[j, j].min() >= 0
-        }
-        upper = {j: np.zeros((p + 1, p + 1), order="F") for j in roots}
-        general = {}  # j -> the k of the blocks (j, k) computed by a product
-        for j, k in pairs:
-            if not (j == k and j in roots):
-                general.setdefault(j, []).append(k)
+        p, n_eta = self.n_features, H.shape[1]
+        upper = [np.zeros((p + 1, p + 1), order="F") for _ in range(n_eta)]
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
         Z = np.empty((rows_per_chunk, p + 1))
-        width = max(map(len, general.values()), default=1)
-        WZ = np.empty((rows_per_chunk, width, p + 1))
+        WZ = np.empty((rows_per_chunk, n_eta, p + 1))
         for rows in row_chunks(X.shape[0], p + 1):
             m = rows.stop - rows.start
             z = Z[:m]
             np.subtract(X[rows], self.x_offset, out=z[:, :p])
             z[:, p] = 1.0
-            for j, U in upper.items():
-                wz = WZ[:m, 0]
-                np.multiply(z, roots[j][rows, None], out=wz)
-                # wz.T is Fortran-ordered: syrk reads it in place.
-                upper[j] = syrk(1.0, wz.T, beta=1.0, c=U, overwrite_c=1)
-            for j, ks in general.items():
-                wz = WZ[:m, : len(ks)]
-                np.multiply(z[:, None, :], C[j, ks, rows].T[:, :, None], out=wz)
-                block = z.T @ wz.reshape(m, -1)
-                for i, k in enumerate(ks):
-                    H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
-        for j, U in upper.items():
-            H[:, j, :, j] = np.triu(U) + np.triu(U, 1).T
+            C = np.ascontiguousarray(C_rows(rows).transpose(1, 2, 0))  # (P, P, m)
+            for j in range(n_eta):
+                ks = [k for k in range(j, n_eta) if C[j, k].any()]
+                if ks and ks[0] == j and C[j, j].min() >= 0:
+                    wz = WZ[:m, 0]
+                    np.multiply(z, np.sqrt(C[j, j])[:, None], out=wz)
+                    # wz.T is Fortran-ordered: syrk reads it in place.
+                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                    ks = ks[1:]
+                if ks:
+                    wz = WZ[:m, : len(ks)]
+                    np.multiply(z[:, None, :], C[j, ks].T[:, :, None], out=wz)
+                    block = z.T @ wz.reshape(m, -1)
+                    for i, k in enumerate(ks):
+                        H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
+        for j, U in enumerate(upper):
+            H[:, j, :, j] += np.triu(U) + np.triu(U, 1).T
         # The columns were centred, not scaled: scaling is exact enough after
         # the products (no cancellation), and a division per value saved.
         inv_scale = np.append(1.0 / self.x_scale, 1.0)
