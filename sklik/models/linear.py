@@ -21,7 +21,16 @@ def weighted_column_moments(X, w, center: bool):
     """
     if sp.issparse(X):
         mean = np.asarray(X.T @ w).ravel()
-        second = np.asarray(X.multiply(X).T @ w).ravel()
+        second = np.zeros(X.shape[1])
+        # Squares of a chunk at a time: X.multiply(X) would copy all of X.
+        if X.format == "csc":
+            for cols in row_chunks(X.shape[1], max(1, X.nnz // max(X.shape[1], 1))):
+                Xc = X[:, cols]
+                second[cols] = Xc.multiply(Xc).T @ w
+        else:
+            for rows in row_chunks(X.shape[0], max(1, X.nnz // max(X.shape[0], 1))):
+                Xr = X[rows]
+                second += Xr.multiply(Xr).T @ w[rows]
         offset = mean if center else np.zeros_like(mean)
         var = second - 2 * offset * mean + offset**2
         return offset, np.sqrt(np.clip(var, 0.0, None))
