@@ -27,15 +27,31 @@ class SolverResult:
 
 
 def lbfgs(objective, phi0, max_iter, tol):
-    """Limited-memory BFGS (``scipy.optimize.minimize(method="L-BFGS-B")``)."""
+    """Limited-memory BFGS (``scipy.optimize.minimize(method="L-BFGS-B")``).
+
+    Diagonally preconditioned: it runs on ψ = D·φ with D² the Hessian's
+    diagonal at the start, scaled to a smallest entry of 1. On standardised
+    columns the data part of that diagonal is nearly uniform, but the penalty
+    on the user-scale coefficients is not (α/scale² per feature): on sparse
+    data with columns of very different scales it made L-BFGS take ten times
+    the iterations. The tolerance on ψ's gradient is tol / max(D), so φ's
+    gradient still meets tol.
+    """
+    D = np.sqrt(objective.hessian_diagonal_estimate(phi0))
+    D /= D.min()
+
+    def preconditioned(psi):
+        value, grad = objective(psi / D)
+        return value, grad / D
+
     res = scipy.optimize.minimize(
-        objective,
-        phi0,
+        preconditioned,
+        phi0 * D,
         jac=True,
         method="L-BFGS-B",
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 0.0},
+        options={"maxiter": max_iter, "gtol": tol / D.max(), "ftol": 0.0},
     )
-    return SolverResult(res.x, int(res.nit), str(res.message))
+    return SolverResult(res.x / D, int(res.nit), str(res.message))
 
 
 def newton_cg(objective, phi0, max_iter, tol):
