@@ -279,7 +279,10 @@ def reference_optimum(kind, X, y, alpha, K=1):
             A = a.reshape(p + 1, K)
             C = curv(A)
             H = S.gram_blocks(lambda r, C=C: C[r]) + extra
-            d = -scipy.linalg.lstsq(H, g, lapack_driver="gelsd", cond=1e-14)[0]
+            try:
+                d = -scipy.linalg.solve(H, g, assume_a="pos")
+            except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+                d = -scipy.linalg.lstsq(H, g, lapack_driver="gelsd", cond=1e-14)[0]
             step = 1.0
             while step > 1e-10:
                 f_new, g_new = fg(a + step * d)
@@ -342,11 +345,11 @@ def quick_cases():
     slow = ("sklearn lbfgs",)
     return [
         Case("binary", 10_000, 20, 0.0),
-        Case("binary", 50_000, 100, 1e-3, skip=slow),
-        Case("multinomial", 5_000, 50, 1e-3, k=10, skip=slow),
+        Case("binary", 20_000, 100, 1e-3, skip=slow),
+        Case("multinomial", 5_000, 20, 1e-3, k=10, skip=slow),
         Case("lsq", 100_000, 20),
         Case("hetero", 20_000, 20),
-        Case("sparse", 20_000, 2_000, 1e-3, density=5e-3),
+        Case("sparse", 10_000, 1_000, 1e-3, density=1e-2),
     ]
 
 

@@ -90,8 +90,14 @@ class NLLObjective:
     def hessian(self, phi, fisher=False) -> np.ndarray:
         """Hessian of L at φ, or its expected (Fisher) version if ``fisher``."""
         eta = self._eta(phi)
+        # diag(a) - b bᵀ per sample (softmax): the same matrix, fewer products.
+        # The canonical link's Fisher information is its Hessian.
+        factors = getattr(self.dist, "hessian_factors", None)
 
         def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
+            if factors is not None:
+                a, b = factors(self.y[rows], eta[rows])
+                return a * self.w[rows, None], b * np.sqrt(self.w[rows, None])
             c = (
                 self.dist.fisher(eta[rows])
                 if fisher

@@ -157,16 +157,21 @@ class LinearModel:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
 
         ``J_i`` is the Jacobian of η_i with respect to φ. ``C`` may also be a
-        function of a slice of rows returning those rows' C: dense X is then
-        read chunk by chunk without C ever being held for every sample (for
-        K classes, C has K² values per sample). Dense X is centred chunk by
-        chunk, so the Gram matrix is free of the cancellation a large offset
-        would cause.
+        function of a slice of rows returning those rows' C, or a pair
+        ``(a, b)`` of shape (rows, P) each meaning ``C_i = diag(a_i) - b_i
+        b_iᵀ``: dense X is then read chunk by chunk without C ever being held
+        for every sample (for K classes, C has K² values per sample). Dense X
+        is centred chunk by chunk, so the Gram matrix is free of the
+        cancellation a large offset would cause.
         """
         p, n_eta = self.n_features, self.mask.shape[1]
         H = np.zeros((p + 1, n_eta, p + 1, n_eta))
         if sp.issparse(X):
             C = C(slice(None)) if callable(C) else C
+            if isinstance(C, tuple):
+                a, b = C
+                C = -b[:, :, None] * b[:, None, :]
+                C[:, np.arange(n_eta), np.arange(n_eta)] += a
             Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
             Z = Z.tocsr()
             for j in range(n_eta):
@@ -194,6 +199,7 @@ class LinearModel:
         """
         p, n_eta = self.n_features, H.shape[1]
         upper = [np.zeros((p + 1, p + 1), order="F") for _ in range(n_eta)]
+        low_rank = None  # Σ (b ⊗ z)(b ⊗ z)ᵀ for curvatures diag(a) - b bᵀ
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
         Z = np.empty((rows_per_chunk, p + 1))
         WZ = np.empty((rows_per_chunk, n_eta, p + 1))
@@ -202,7 +208,25 @@ class LinearModel:
             z = Z[:m]
             np.subtract(X[rows], self.x_offset, out=z[:, :p])
             z[:, p] = 1.0
-            C = np.ascontiguousarray(C_rows(rows).transpose(1, 2, 0))  # (P, P, m)
+            C = C_rows(rows)
+            if isinstance(C, tuple) and C[0].min() >= 0:
+                a, b = C
+                for j in range(n_eta):
+                    wz = WZ[:m, 0]
+                    np.multiply(z, np.sqrt(a[:, j])[:, None], out=wz)
+                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                bz = WZ[:m]
+                np.multiply(b[:, :, None], z[:, None, :], out=bz)
+                bz = bz.reshape(m, -1)
+                if low_rank is None:
+                    low_rank = np.zeros((bz.shape[1], bz.shape[1]), order="F")
+                low_rank = syrk(1.0, bz.T, beta=1.0, c=low_rank, overwrite_c=1)
+                continue
+            if isinstance(C, tuple):
+                a, b = C
+                C = -b[:, :, None] * b[:, None, :]
+                C[:, np.arange(n_eta), np.arange(n_eta)] += a
+            C = np.ascontiguousarray(C.transpose(1, 2, 0))  # (P, P, m)
             for j in range(n_eta):
                 ks = [k for k in range(j, n_eta) if C[j, k].any()]
                 if ks and ks[0] == j and C[j, j].min() >= 0:
@@ -219,6 +243,9 @@ class LinearModel:
                         H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
         for j, U in enumerate(upper):
             H[:, j, :, j] += np.triu(U) + np.triu(U, 1).T
+        if low_rank is not None:  # only its upper triangle of blocks is used
+            low_rank = np.triu(low_rank) + np.triu(low_rank, 1).T
+            H -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
         # The columns were centred, not scaled: scaling is exact enough after
         # the products (no cancellation), and a division per value saved.
         inv_scale = np.append(1.0 / self.x_scale, 1.0)
