@@ -146,22 +146,30 @@ def lstsq(objective, phi0, max_iter, tol):
     model, dist = objective.model, objective.dist
     mean_idx = model.eta_column == 0
     phi = np.array(phi0, dtype=np.float64)
-    C = np.zeros((len(objective.w), 2, 2))
-    C[:, 0, 0] = objective.w
-    H = model.gram(objective.X, C)[np.ix_(mean_idx, mean_idx)]
+
+    def weights(rows):  # the mean's curvature, a chunk of rows at a time
+        w = objective.w[rows]
+        C = np.zeros((len(w), 2, 2))
+        C[:, 0, 0] = w
+        return C
+
+    H = model.gram(objective.X, weights)[np.ix_(mean_idx, mean_idx)]
     phi[mean_idx] = 0.0
     eig = np.linalg.eigvalsh(H)
-    if eig[0] > 1e-10 * eig[-1]:
+    well_conditioned = eig[0] > 1e-10 * eig[-1]
+    if well_conditioned:
         factor = scipy.linalg.cho_factor(H, check_finite=False)
+        resid = objective.y  # the residual of φ's mean part = 0
         for _ in range(2):  # solve, then refine once on the residual
-            resid = objective.y - model.forward(objective.X, phi)[:, 0]
             phi[mean_idx] += scipy.linalg.cho_solve(factor, _mean_rhs(objective, resid))
+            resid = objective.y - model.forward(objective.X, phi)[:, 0]
     elif sp.issparse(objective.X):
         pinv = np.linalg.pinv(H, rtol=1e-12, hermitian=True)
         phi[mean_idx] = pinv @ _mean_rhs(objective, objective.y)
     else:
         phi[mean_idx] = _dense_lstsq(objective)
-    resid = objective.y - model.forward(objective.X, phi)[:, 0]
+    if not well_conditioned:  # (else resid is the refined fit's already)
+        resid = objective.y - model.forward(objective.X, phi)[:, 0]
     phi[~mean_idx] = _log_scale_excess(np.sqrt(objective.w @ resid**2), dist)
     return SolverResult(phi, 1, "closed form", exact=True)
 
