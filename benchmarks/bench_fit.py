@@ -664,6 +664,62 @@ def markdown_detail(records):
     return "\n".join(lines)
 
 
+def summary_rows(records):
+    """One row per case: sklik and its fastest accurate peer at each thread count."""
+    cases, rows = [], {}
+    for r in records:
+        if r["case"] not in rows:
+            cases.append(r["case"])
+            rows[r["case"]] = {}
+        rows[r["case"]].setdefault(r["threads"], []).append(r)
+    out = []
+    for case in cases:
+        row = {"case": case}
+        for threads, recs in sorted(rows[case].items()):
+            sk = next(r for r in recs if r["tool"] == "sklik")
+            peers = [r for r in recs if r["tool"] != "sklik"]
+            good = [r for r in peers if not (r["rel_gap"] > GAP_TARGET)] or peers
+            best = min(good, key=lambda r: r["median_s"])
+            row[threads] = (sk, best)
+        out.append(row)
+    return out
+
+
+def rst_table(records):
+    """The summary as a reStructuredText list-table (for docs/performance.rst)."""
+    rows = summary_rows(records)
+    threads = sorted({t for row in rows for t in row if t != "case"})
+    header = ["case", "fastest peer"]
+    for t in threads:
+        header += [f"sklik {t} thr (s)", f"peer {t} thr (s)", f"ratio {t} thr"]
+    header += ["sklik gap", "peer gap", "mem sklik / peer (× X)"]
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: auto",
+        "",
+        "   * - " + "\n     - ".join(header),
+    ]
+    for row in rows:
+        sk1, best1 = row[threads[0]]
+        cells = [row["case"], best1["tool"].replace("sklearn ", "")]
+        for t in threads:
+            sk, best = row[t]
+            cells += [
+                f"{sk['median_s']:.3f}",
+                f"{best['median_s']:.3f}",
+                f"**{best['ratio_sklik_over_tool']:.2f}**",
+            ]
+        cells += [
+            _fmt_gap(sk1["rel_gap"]),
+            _fmt_gap(best1["rel_gap"]),
+            f"{sk1.get('peak_mem_over_X', float('nan')):.2f} / "
+            f"{best1.get('peak_mem_over_X', float('nan')):.2f}",
+        ]
+        lines.append("   * - " + "\n     - ".join(cells))
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a subset, < 1 min")
@@ -683,7 +739,21 @@ def main(argv=None):
         default=20.0,
         help="fits longer than this many seconds are timed once",
     )
+    parser.add_argument(
+        "--report",
+        metavar="JSON",
+        help="print the tables of an earlier --json run (markdown and rst) and exit",
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        with open(args.report) as fh:
+            saved = json.load(fh)
+        print(markdown(saved["records"], None))
+        print()
+        print(markdown_detail(saved["records"]))
+        print()
+        print(rst_table(saved["records"]))
+        return saved["records"]
     cases = quick_cases() if args.quick else full_cases()
     if args.only:
         cases = [c for c in cases if args.only in c.name]
