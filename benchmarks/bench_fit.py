@@ -781,6 +781,8 @@ def main(argv=None):
         wanted = args.only.split("|")
         cases = [c for c in cases if any(w in c.name for w in wanted)]
     rounds = args.rounds or (3 if args.quick else 5)
+    global PAUSE_S
+    PAUSE_S = 0.1 if args.quick else PAUSE_S  # keeps --quick under a minute
     all_threads = max(
         d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"
     )
