@@ -11,7 +11,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
+from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+
+#: A sample's own class with fitted probability above 1 - SEPARATION_GATE
+#: triggers the (quasi-)separation test after an unpenalised fit.
+SEPARATION_GATE = 1e-8
 
 _SHARED_PARAMETERS = """
     alpha : float, default=0.0
@@ -30,6 +35,34 @@ _SHARED_PARAMETERS = """
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by the weight of its class.
 """
+
+
+def _quasi_separable(objective, log_p, codes, used):
+    """Whether some samples are separated perfectly (the MLE is at infinity).
+
+    Gated so that ordinary fits pay nothing: the linear programme of
+    :mod:`sklik._separation` runs only when some sample's own class has a
+    fitted probability within ``SEPARATION_GATE`` of one (which a separated
+    sample reaches as the optimiser pushes its coefficients towards
+    infinity) and the programme is small enough.
+    """
+    own = log_p[np.arange(len(codes)), codes][used]
+    if not np.any(own >= np.log1p(-SEPARATION_GATE)):
+        return False
+    model, X = objective.model, objective.X
+    if lp_size(int(used.sum()), X.shape[1], log_p.shape[1], model.fit_intercept) > (
+        MAX_LP_NONZEROS
+    ):
+        return False
+    direction = separating_direction(
+        X[np.flatnonzero(used)],
+        codes[used],
+        log_p.shape[1],
+        fit_intercept=model.fit_intercept,
+        offset=model.x_offset,
+        scale=model.x_scale,
+    )
+    return direction is not None
 
 
 class _NLLClassifier(ClassifierMixin, NLLEstimator):
@@ -96,14 +129,18 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         used = objective.w > 0
         correct = np.argmax(log_p, axis=1) == codes
         if np.all(correct[used]):
-            warnings.warn(
-                "The classes are linearly separable: with alpha=0 the maximum-"
-                "likelihood coefficients are infinite, so the returned ones are "
-                "finite but arbitrary in size. Set alpha > 0 for a unique, "
-                "finite fit.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+            kind = "linearly separable"
+        elif _quasi_separable(objective, log_p, codes, used):
+            kind = "quasi-separable (a hyperplane separates some samples perfectly)"
+        else:
+            return
+        warnings.warn(
+            f"The classes are {kind}: with alpha=0 the maximum-likelihood "
+            "coefficients are infinite, so the returned ones are finite but "
+            "arbitrary in size. Set alpha > 0 for a unique, finite fit.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def decision_function(self, X):
         """The logits x·W + b: shape (n_samples,) for two classes, else (n, K)."""
