@@ -52,12 +52,17 @@ def newton_cg(objective, phi0, max_iter, tol):
 
 
 def _newton_direction(H, g, rcond=1e-10):
-    """The minimum-norm solution of H d = -g, or None if H is indefinite.
+    """The minimum-norm solution of |H| d = -g: a descent direction.
 
     Cholesky when H is well conditioned; otherwise the eigendecomposition,
     dropping eigenvalues below ``rcond`` times the largest. Null-space
     directions of a singular H (separable classes, p > n) then get no step,
-    instead of a step made of amplified rounding errors.
+    instead of a step made of amplified rounding errors. Where H is
+    indefinite, its eigenvalues are replaced by their absolute values
+    ("saddle-free" Newton): the step keeps the size the curvature gives it.
+    This matters far from the optimum of the Gaussian's scale, where the
+    observed curvature of log σ (~2z²) is large but the Fisher information
+    (2) would give a step of size ~z²/2 that overflows ``exp``.
     """
     try:
         L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
@@ -66,9 +71,8 @@ def _newton_direction(H, g, rcond=1e-10):
     except np.linalg.LinAlgError:
         pass
     eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
-    if eigval[0] < -rcond * abs(eigval[-1]):
-        return None
-    keep = eigval > rcond * eigval[-1]
+    eigval = np.abs(eigval)
+    keep = eigval > rcond * eigval.max()
     return -eigvec[:, keep] @ ((eigvec[:, keep].T @ g) / eigval[keep])
 
 
@@ -76,10 +80,11 @@ def newton(objective, phi0, max_iter, tol):
     """Newton's method with the full p×p Hessian and a backtracking line search.
 
     Where the Hessian is not positive definite (the Gaussian's scale far from
-    its optimum) the step uses the Fisher information instead (a scoring
-    step). Steps are halved until the Armijo condition holds, with a
-    tolerance of a few rounding errors so that the last, tiny steps near the
-    optimum are accepted.
+    its optimum) the step uses its absolute eigenvalues, and the Fisher
+    information (a scoring step) if that still fails to descend. Steps are
+    halved until the Armijo condition holds, with a tolerance of a few
+    rounding errors so that the last, tiny steps near the optimum are
+    accepted.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
