@@ -80,6 +80,28 @@ class NLLObjective:
         eta = self._eta(phi)
         return self.dist.fisher(eta) if fisher else self.dist.hessian(self.y, eta)
 
+    def fisher_root(self, phi) -> np.ndarray:
+        """A matrix R of shape (m, len(φ)) with RᵀR = ``hessian(φ, fisher=True)``.
+
+        One block of rows per sample, √wᵢ·Cᵢ^½·Jᵢ (Cᵢ the sample's Fisher
+        information w.r.t. η, Jᵢ the Jacobian of ηᵢ w.r.t. φ), then one row
+        per penalised parameter and, for shift-invariant distributions, one
+        per row of the centring term. Factorising R rather than RᵀR keeps
+        the digits an ill-conditioned design would otherwise cost twice.
+        """
+        k = len(phi)
+        J = np.stack([self.model.forward(self.X, e) for e in np.eye(k)], axis=2)
+        C = self.dist.fisher(self._eta(phi)) * self.w[:, None, None]
+        lam, V = np.linalg.eigh(C)
+        root = V * np.sqrt(np.clip(lam, 0.0, None))[:, None, :]  # C = root rootᵀ
+        rows = [np.einsum("npq,npk->nqk", root, J).reshape(-1, k)]
+        penalised = self.penalty > 0
+        rows.append(np.diag(np.sqrt(self.penalty))[penalised])
+        if self.dist.shift_invariant:
+            row = np.flatnonzero(self.model.mask.ravel()) // self.model.mask.shape[1]
+            rows.append((np.unique(row)[:, None] == row[None, :]).astype(float))
+        return np.vstack(rows)
+
     def hessian(self, phi, fisher=False) -> np.ndarray:
         """Hessian of L at φ, or its expected (Fisher) version if ``fisher``."""
         C = self._curvature(phi, fisher) * self.w[:, None, None]

@@ -52,17 +52,17 @@ def newton_cg(objective, phi0, max_iter, tol):
 
 
 def _newton_direction(H, g, rcond=1e-10):
-    """The minimum-norm solution of |H| d = -g: a descent direction.
+    """The solution of |H| d = -g, or None for an ill-conditioned, not indefinite H.
 
-    Cholesky when H is well conditioned; otherwise the eigendecomposition,
-    dropping eigenvalues below ``rcond`` times the largest. Null-space
-    directions of a singular H (separable classes, p > n) then get no step,
-    instead of a step made of amplified rounding errors. Where H is
-    indefinite, its eigenvalues are replaced by their absolute values
-    ("saddle-free" Newton): the step keeps the size the curvature gives it.
-    This matters far from the optimum of the Gaussian's scale, where the
-    observed curvature of log σ (~2z²) is large but the Fisher information
-    (2) would give a step of size ~z²/2 that overflows ``exp``.
+    Cholesky when H is well conditioned. Where H is indefinite, its
+    eigenvalues are replaced by their absolute values ("saddle-free" Newton):
+    the step keeps the size the curvature gives it. This matters far from the
+    optimum of the Gaussian's scale, where the observed curvature of log σ
+    (~2z²) is large but the Fisher information (2) would give a step of size
+    ~z²/2 that overflows ``exp``. A positive semi-definite H that is singular
+    or ill-conditioned (collinear columns, separable classes, p > n) gives
+    None: forming H squared the condition number of the design, and the
+    caller solves from a square root of the curvature instead.
     """
     try:
         L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
@@ -71,20 +71,71 @@ def _newton_direction(H, g, rcond=1e-10):
     except np.linalg.LinAlgError:
         pass
     eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
-    eigval = np.abs(eigval)
+    if eigval[0] >= -rcond * abs(eigval[-1]):
+        return None
+    return _eig_direction(np.abs(eigval), eigvec, g, rcond)
+
+
+def _eig_direction(eigval, eigvec, g, rcond):
+    """-V diag(1/λ) Vᵀ g over the eigenvalues above ``rcond`` times the largest.
+
+    Null-space directions get no step, instead of a step made of amplified
+    rounding errors: the minimum-norm solution.
+    """
     keep = eigval > rcond * eigval.max()
     return -eigvec[:, keep] @ ((eigvec[:, keep].T @ g) / eigval[keep])
+
+
+#: Largest square root of the curvature (entries) the Newton solver forms.
+_MAX_ROOT_ENTRIES = 1 << 25
+
+
+def _root_direction(objective, phi, g, rcond=1e-10):
+    """A Fisher-scoring step from the SVD of a square root R of the curvature.
+
+    RᵀR is the Fisher information (the Hessian itself for the logit and
+    softmax links), so solving through R's singular values loses
+    cond(design) digits instead of cond(design)²: unscaled polynomial or
+    nearly collinear columns still get an accurate step. Singular values at
+    rounding level (exact collinearity, p > n) get no step (minimum norm).
+    Problems too large to hold R fall back on the eigendecomposition of the
+    Fisher information.
+    """
+    n_rows = objective.X.shape[0] * objective.model.mask.shape[1]
+    if n_rows * len(phi) > _MAX_ROOT_ENTRIES:
+        eigval, eigvec = scipy.linalg.eigh(
+            objective.hessian(phi, fisher=True), check_finite=False
+        )
+        return _eig_direction(np.clip(eigval, 0.0, None), eigvec, g, rcond)
+    R = objective.fisher_root(phi)
+    _, s, Vt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
+    keep = s > np.finfo(float).eps * max(R.shape) * s[0]
+    return -Vt[keep].T @ ((Vt[keep] @ g) / s[keep] ** 2)
+
+
+#: Largest change of η, in units of ``Distribution.eta_scale``, one Newton step
+#: may make: a quadratic model is not trusted further (and ``exp`` would overflow).
+_MAX_ETA_STEP = 20.0
+
+
+def _cap_step(objective, d):
+    """d shrunk so that the full step changes no entry of η by more than the cap."""
+    change = objective.model.forward(objective.X, d) / objective.model.eta_scale
+    largest = np.max(np.abs(change), initial=0.0)
+    return d * (_MAX_ETA_STEP / largest) if largest > _MAX_ETA_STEP else d
 
 
 def newton(objective, phi0, max_iter, tol):
     """Newton's method with the full p×p Hessian and a backtracking line search.
 
     Where the Hessian is not positive definite (the Gaussian's scale far from
-    its optimum) the step uses its absolute eigenvalues, and the Fisher
-    information (a scoring step) if that still fails to descend. Steps are
-    halved until the Armijo condition holds, with a tolerance of a few
-    rounding errors so that the last, tiny steps near the optimum are
-    accepted.
+    its optimum) the step uses its absolute eigenvalues; where it is
+    ill-conditioned, a Fisher-scoring step solved through a square root of
+    the Fisher information (see :func:`_root_direction`). Steps are halved
+    until the Armijo condition holds, with a tolerance of a few rounding
+    errors so that the last, tiny steps near the optimum are accepted. A step
+    that would change η by more than ``_MAX_ETA_STEP`` (in units of the
+    distribution's ``eta_scale``) is shortened first.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
@@ -93,8 +144,11 @@ def newton(objective, phi0, max_iter, tol):
             return SolverResult(phi, it, "gradient below tol")
         d = _newton_direction(objective.hessian(phi), g)
         if d is None or g @ d >= 0:
-            d = _newton_direction(objective.hessian(phi, fisher=True), g)
+            d = _root_direction(objective, phi, g)
+        d = _cap_step(objective, d)
         slope = g @ d
+        if not slope < 0:
+            return SolverResult(phi, it, "no descent direction")
         step = 1.0
         while True:
             f_new, g_new = objective(phi + step * d)

@@ -20,13 +20,6 @@ ESTIMATORS = [
 ]
 
 # Why each expected failure is expected, and which test replaces it.
-_NO_UNIQUE_MLE = (
-    "the check fits 15 samples with 30 features at alpha=0: the classes are "
-    "separable, so the maximum likelihood estimate does not exist (it lies at "
-    "infinity) and any finite stopping point depends on rounding. Replaced by "
-    "test_weights_equal_repeats (n >> p, where the optimum is unique) and "
-    "test_weights_equal_repeats_on_check_data_with_alpha."
-)
 _NO_UNIQUE_HETERO_MLE = (
     "the check fits 15 samples with 30 features at alpha=0: the mean "
     "interpolates every sample and any sigma(x) on its floor at the samples "
@@ -38,10 +31,6 @@ EXPECTED_FAILURES = {
     "GaussianNLLRegressor(heteroscedastic=True)": {
         "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_HETERO_MLE,
         "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_HETERO_MLE,
-    },
-    "CategoricalNLLClassifier()": {
-        "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_MLE,
-        "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_MLE,
     },
 }
 
