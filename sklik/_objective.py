@@ -94,7 +94,11 @@ class NLLObjective:
         C = self.dist.fisher(self._eta(phi)) * self.w[:, None, None]
         lam, V = np.linalg.eigh(C)
         root = V * np.sqrt(np.clip(lam, 0.0, None))[:, None, :]  # C = root rootᵀ
-        rows = [np.einsum("npq,npk->nqk", root, J).reshape(-1, k)]
+        rows = np.einsum("npq,npk->nqk", root, J).reshape(-1, k)
+        # Entries below eps² of the largest carry no information but can be
+        # subnormal numbers, which make LAPACK orders of magnitude slower.
+        rows[np.abs(rows) < np.finfo(float).eps ** 2 * np.max(np.abs(rows))] = 0.0
+        rows = [rows]
         penalised = self.penalty > 0
         rows.append(np.diag(np.sqrt(self.penalty))[penalised])
         if self.dist.shift_invariant:

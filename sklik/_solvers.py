@@ -107,9 +107,13 @@ def _root_direction(objective, phi, g, rcond=1e-10):
             objective.hessian(phi, fisher=True), check_finite=False
         )
         return _eig_direction(np.clip(eigval, 0.0, None), eigvec, g, rcond)
-    R = objective.fisher_root(phi)
-    _, s, Vt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
-    keep = s > np.finfo(float).eps * max(R.shape) * s[0]
+    root = objective.fisher_root(phi)
+    # QR first: the SVD of the small triangular factor is much cheaper.
+    R = scipy.linalg.qr(root, mode="r", check_finite=False)[0][: len(phi)]
+    _, s, Vt = scipy.linalg.svd(
+        R, full_matrices=False, check_finite=False, lapack_driver="gesvd"
+    )
+    keep = s > np.finfo(float).eps * max(root.shape) * s[0]
     return -Vt[keep].T @ ((Vt[keep] @ g) / s[keep] ** 2)
 
 
