@@ -52,27 +52,36 @@ def newton_cg(objective, phi0, max_iter, tol):
 
 
 def _newton_direction(H, g, rcond=1e-10):
-    """The solution of |H| d = -g, or None for an ill-conditioned, not indefinite H.
-
-    Cholesky when H is well conditioned. Where H is indefinite, its
-    eigenvalues are replaced by their absolute values ("saddle-free" Newton):
-    the step keeps the size the curvature gives it. This matters far from the
-    optimum of the Gaussian's scale, where the observed curvature of log σ
-    (~2z²) is large but the Fisher information (2) would give a step of size
-    ~z²/2 that overflows ``exp``. A positive semi-definite H that is singular
-    or ill-conditioned (collinear columns, separable classes, p > n) gives
-    None: forming H squared the condition number of the design, and the
-    caller solves from a square root of the curvature instead.
-    """
+    """The solution of H d = -g by Cholesky, or None unless H is well conditioned."""
     try:
         L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
         if np.min(np.diag(L)) ** 2 > rcond * np.max(np.diag(H)):
             return scipy.linalg.cho_solve((L, True), -g, check_finite=False)
     except np.linalg.LinAlgError:
         pass
+    return None
+
+
+def _fallback_direction(objective, phi, H, g, rcond=1e-10):
+    """A descent direction where Newton's own step (Cholesky of H) is unsafe.
+
+    - H positive semi-definite but singular or ill-conditioned (collinear
+      columns, separable classes, p > n): forming H squared the condition
+      number of the design, so solve from a square root of the curvature
+      instead (:func:`_root_direction`).
+    - H indefinite (the Gaussian's scale far from its optimum): a Fisher
+      scoring step, unless it would change η by more than ``_MAX_ETA_STEP``;
+      then H with its eigenvalues replaced by their absolute values
+      ("saddle-free" Newton). Far below the optimal σ the observed curvature
+      of log σ (~2z²) is large while the Fisher information (2) gives a step
+      of size ~z²/2, a direction that only a vanishing step can follow.
+    """
     eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
     if eigval[0] >= -rcond * abs(eigval[-1]):
-        return None
+        return _root_direction(objective, phi, g)
+    d = _newton_direction(objective.hessian(phi, fisher=True), g)
+    if d is not None and _eta_change(objective, d) <= _MAX_ETA_STEP:
+        return d
     return _eig_direction(np.abs(eigval), eigvec, g, rcond)
 
 
@@ -122,34 +131,41 @@ def _root_direction(objective, phi, g, rcond=1e-10):
 _MAX_ETA_STEP = 20.0
 
 
-def _cap_step(objective, d):
-    """d shrunk so that the full step changes no entry of η by more than the cap."""
+def _eta_change(objective, d):
+    """The largest change of η, in ``eta_scale`` units, of the full step d."""
     change = objective.model.forward(objective.X, d) / objective.model.eta_scale
-    largest = np.max(np.abs(change), initial=0.0)
-    return d * (_MAX_ETA_STEP / largest) if largest > _MAX_ETA_STEP else d
+    return np.max(np.abs(change), initial=0.0)
+
+
+#: Relative decrease below which the value of the objective cannot confirm a
+#: Newton step: with large coefficients on an ill-conditioned design, rounding
+#: in η makes the value noisy at this level, while the gradient still guides.
+_UNRESOLVED = 1e-10
 
 
 def newton(objective, phi0, max_iter, tol):
     """Newton's method with the full p×p Hessian and a backtracking line search.
 
-    Where the Hessian is not positive definite (the Gaussian's scale far from
-    its optimum) the step uses its absolute eigenvalues; where it is
-    ill-conditioned, a Fisher-scoring step solved through a square root of
-    the Fisher information (see :func:`_root_direction`). Steps are halved
-    until the Armijo condition holds, with a tolerance of a few rounding
-    errors so that the last, tiny steps near the optimum are accepted. A step
-    that would change η by more than ``_MAX_ETA_STEP`` (in units of the
-    distribution's ``eta_scale``) is shortened first.
+    Where the Hessian is ill-conditioned or indefinite, the step comes from
+    :func:`_fallback_direction`. A step that would change η by more than
+    ``_MAX_ETA_STEP`` (in units of the distribution's ``eta_scale``) is
+    shortened. Steps are then halved until the Armijo condition holds, with a
+    tolerance of a few rounding errors so that the last, tiny steps near the
+    optimum are accepted; a step whose promised decrease is below
+    ``_UNRESOLVED`` relative is accepted if it reduces the gradient instead.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
     for it in range(max_iter):
         if np.max(np.abs(g), initial=0.0) <= tol:
             return SolverResult(phi, it, "gradient below tol")
-        d = _newton_direction(objective.hessian(phi), g)
+        H = objective.hessian(phi)
+        d = _newton_direction(H, g)
         if d is None or g @ d >= 0:
-            d = _root_direction(objective, phi, g)
-        d = _cap_step(objective, d)
+            d = _fallback_direction(objective, phi, H, g)
+        largest = _eta_change(objective, d)
+        if largest > _MAX_ETA_STEP:
+            d = d * (_MAX_ETA_STEP / largest)
         slope = g @ d
         if not slope < 0:
             return SolverResult(phi, it, "no descent direction")
@@ -159,6 +175,10 @@ def newton(objective, phi0, max_iter, tol):
             slack = 16 * np.finfo(float).eps * abs(f)
             if f_new <= f + 1e-4 * step * slope + slack:
                 break
+            if -slope <= _UNRESOLVED * max(abs(f), 1.0) and np.max(
+                np.abs(g_new)
+            ) < np.max(np.abs(g)):
+                break  # a decrease f cannot resolve: judged by the gradient
             step *= 0.5
             if step < 1e-12:
                 return SolverResult(phi, it, "line search failed")

@@ -487,7 +487,7 @@ def test_gaussian_polynomial_without_intercept_matches_lstsq(degree):
     assert rel_err(reg.predict(X), fitted) < 1e-7
 
 
-@pytest.mark.parametrize("degree", [8, 10])
+@pytest.mark.parametrize("degree", [8, 10, 12])
 def test_classifiers_polynomial_fit_reach_reference_optimum(degree):
     x, X, rng = polynomial_data(degree, n=500, seed=2)
     t = 2 * np.sin(x / 15)
@@ -520,8 +520,13 @@ def collinear_data(gap, n=400, seed=3):
     return z, X, D, rng
 
 
-@pytest.mark.parametrize("gap", [1e-4, 1e-6])
+@pytest.mark.parametrize("gap", [1e-4, 1e-7])
 def test_nearly_collinear_columns_reach_reference_optimum(gap):
+    """Two columns with correlation 1 - gap²/2, against the same fit on D.
+
+    The heteroscedastic Gaussian has no library reference: it is compared with
+    itself fitted on D, the same column space without the collinearity.
+    """
     z, X, D, rng = collinear_data(gap)
     n = len(z)
     y = z[:, 0] - z[:, 2] + 0.3 * z[:, 1] + rng.normal(size=n)
@@ -542,31 +547,14 @@ def test_nearly_collinear_columns_reach_reference_optimum(gap):
     assert -cat.nll(X, y3) * n == pytest.approx(ref3.llf, rel=LOGLIK_RTOL)
     np.testing.assert_allclose(cat.predict_proba(X), ref3.predict(), atol=PROBA_ATOL)
 
-
-def test_nearly_collinear_columns_heteroscedastic():
-    """The same design seen raw and through the exact reparametrisation D.
-
-    At gap 1e-4 only: the heteroscedastic Gaussian's steps on an
-    ill-conditioned Hessian are Fisher scoring (its per-sample Hessian is
-    indefinite, so it has no square root), which converges linearly and at gap
-    1e-6 meets the rounding floor of the objective (coefficients ~1e5 on the
-    near-copies) just above tol=1e-8, with a ConvergenceWarning.
-    """
-    z, X, D, rng = collinear_data(1e-4)
-    y = (
-        z[:, 0]
-        - z[:, 2]
-        + 0.3 * z[:, 1]
-        + np.exp(0.4 * z[:, 2]) * rng.normal(size=len(z))
-    )
-    het = fit_quietly(GaussianNLLRegressor(heteroscedastic=True), X, y)
-    het_d = fit_quietly(GaussianNLLRegressor(heteroscedastic=True), D, y)
-    np.testing.assert_allclose(
-        np.column_stack(het.predict(X, return_std=True)),
-        np.column_stack(het_d.predict(D, return_std=True)),
-        rtol=1e-6,
-    )
-    assert het.nll(X, y) == pytest.approx(het_d.nll(D, y), rel=LOGLIK_RTOL)
+    yh = y + (np.exp(0.4 * z[:, 2]) - 1) * rng.normal(size=n)
+    het = fit_quietly(GaussianNLLRegressor(heteroscedastic=True), X, yh)
+    het_d = fit_quietly(GaussianNLLRegressor(heteroscedastic=True), D, yh)
+    assert het.nll(X, yh) == pytest.approx(het_d.nll(D, yh), rel=LOGLIK_RTOL)
+    for raw, ref in zip(
+        het.predict(X, return_std=True), het_d.predict(D, return_std=True)
+    ):
+        assert rel_err(raw, ref) < COEF_RTOL
 
 
 ESTIMATORS = {
