@@ -51,12 +51,27 @@ def newton_cg(objective, phi0, max_iter, tol):
     return SolverResult(res.x, int(res.nit), str(res.message))
 
 
+def _unit_diagonal(diag):
+    """Jacobi scaling s with s_i² diag_i = 1 (1 where diag_i is not positive).
+
+    Solving in the scaled coordinates removes the ill-conditioning that mere
+    units cause, e.g. a mean measured in sd(y) when an outlier inflates sd(y)
+    far beyond the residual scale.
+    """
+    positive = diag > 0
+    return np.where(positive, 1.0 / np.sqrt(np.where(positive, diag, 1.0)), 1.0)
+
+
 def _newton_direction(H, g, rcond=1e-10):
-    """The solution of H d = -g by Cholesky, or None unless H is well conditioned."""
+    """The solution of H d = -g by Cholesky, or None unless H is well conditioned.
+
+    Conditioning is judged on the Jacobi-scaled H (unit diagonal).
+    """
+    s = _unit_diagonal(np.diag(H))
     try:
-        L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
-        if np.min(np.diag(L)) ** 2 > rcond * np.max(np.diag(H)):
-            return scipy.linalg.cho_solve((L, True), -g, check_finite=False)
+        L = scipy.linalg.cholesky(H * np.outer(s, s), lower=True, check_finite=False)
+        if np.min(np.diag(L)) ** 2 > rcond:
+            return s * scipy.linalg.cho_solve((L, True), -g * s, check_finite=False)
     except np.linalg.LinAlgError:
         pass
     return None
@@ -76,13 +91,14 @@ def _fallback_direction(objective, phi, H, g, rcond=1e-10):
       of log σ (~2z²) is large while the Fisher information (2) gives a step
       of size ~z²/2, a direction that only a vanishing step can follow.
     """
-    eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
+    s = _unit_diagonal(np.diag(H))
+    eigval, eigvec = scipy.linalg.eigh(H * np.outer(s, s), check_finite=False)
     if eigval[0] >= -rcond * abs(eigval[-1]):
         return _root_direction(objective, phi, g)
     d = _newton_direction(objective.hessian(phi, fisher=True), g)
     if d is not None and _eta_change(objective, d) <= _MAX_ETA_STEP:
         return d
-    return _eig_direction(np.abs(eigval), eigvec, g, rcond)
+    return s * _eig_direction(np.abs(eigval), eigvec, g * s, rcond)
 
 
 def _eig_direction(eigval, eigvec, g, rcond):
@@ -112,18 +128,19 @@ def _root_direction(objective, phi, g, rcond=1e-10):
     """
     n_rows = objective.X.shape[0] * objective.model.mask.shape[1]
     if n_rows * len(phi) > _MAX_ROOT_ENTRIES:
-        eigval, eigvec = scipy.linalg.eigh(
-            objective.hessian(phi, fisher=True), check_finite=False
-        )
-        return _eig_direction(np.clip(eigval, 0.0, None), eigvec, g, rcond)
+        F = objective.hessian(phi, fisher=True)
+        s = _unit_diagonal(np.diag(F))
+        eigval, eigvec = scipy.linalg.eigh(F * np.outer(s, s), check_finite=False)
+        return s * _eig_direction(np.clip(eigval, 0.0, None), eigvec, g * s, rcond)
     root = objective.fisher_root(phi)
+    scale = _unit_diagonal(np.einsum("ij,ij->j", root, root))
     # QR first: the SVD of the small triangular factor is much cheaper.
-    R = scipy.linalg.qr(root, mode="r", check_finite=False)[0][: len(phi)]
+    R = scipy.linalg.qr(root * scale, mode="r", check_finite=False)[0][: len(phi)]
     _, s, Vt = scipy.linalg.svd(
         R, full_matrices=False, check_finite=False, lapack_driver="gesvd"
     )
     keep = s > np.finfo(float).eps * max(root.shape) * s[0]
-    return -Vt[keep].T @ ((Vt[keep] @ g) / s[keep] ** 2)
+    return -scale * (Vt[keep].T @ ((Vt[keep] @ (g * scale)) / s[keep] ** 2))
 
 
 #: Largest change of η, in units of ``Distribution.eta_scale``, one Newton step
