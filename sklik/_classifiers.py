@@ -89,7 +89,10 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
     def _encode_target(self, y, sample_weight):
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(f"y: {exc}") from exc
         classes, codes = np.unique(y, return_inverse=True)
         self._check_n_classes(classes)
         if self.class_weight is not None:
@@ -101,7 +104,17 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
                     f"got {self.class_weight!r}."
                 )
             cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            if not np.all(np.isfinite(cw) & (cw >= 0)):
+                raise ValueError(
+                    "class_weight must give every class a finite, non-negative "
+                    f"weight; got {self.class_weight!r}."
+                )
             sample_weight = sample_weight * cw[codes]
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "class_weight and sample_weight leave no sample with a "
+                    "positive weight."
+                )
         self.classes_ = classes
         return codes, sample_weight, self._make_distribution(len(classes))
 

@@ -5,7 +5,12 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from sklik._base import NLLEstimator, keep_state_on_error
+from sklik._base import (
+    NLLEstimator,
+    check_real,
+    keep_state_on_error,
+    naming_the_input,
+)
 from sklik._regressors import GaussianNLLRegressor
 
 
@@ -51,6 +56,11 @@ class MultiOutputNLL(BaseEstimator):
     def _templates(self, n_outputs):
         if self.outputs is None:
             return [GaussianNLLRegressor() for _ in range(n_outputs)]
+        if not isinstance(self.outputs, list | tuple):
+            raise TypeError(
+                "outputs must be None or a list of sklik estimators, one per "
+                f"column of y; got {type(self.outputs).__name__}."
+            )
         outputs = list(self.outputs)
         if len(outputs) != n_outputs:
             raise ValueError(
@@ -77,7 +87,9 @@ class MultiOutputNLL(BaseEstimator):
         -------
         self : object
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64)
+        check_real(X, "X")
+        with naming_the_input():
+            X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64)
         Y = self._check_y(y, X.shape[0])
         templates = self._templates(Y.shape[1])
         self.outputs_ = [
@@ -103,9 +115,11 @@ class MultiOutputNLL(BaseEstimator):
 
     def _X(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
-        )
+        check_real(X, "X")
+        with naming_the_input():
+            return validate_data(
+                self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
+            )
 
     def _all_regressors(self, estimators) -> bool:
         return not any(is_classifier(est) for est in estimators)
@@ -175,7 +189,8 @@ class MultiOutputNLL(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        templates = self.outputs if self.outputs is not None else []
+        templates = self.outputs if isinstance(self.outputs, list | tuple) else []
+        templates = [est for est in templates if isinstance(est, NLLEstimator)]
         if self._all_regressors(templates):
             tags.estimator_type = "regressor"
             tags.regressor_tags = RegressorTags()

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 
-from sklik._base import NLLEstimator, _check_param
+from sklik._base import NLLEstimator, _check_param, as_real_array
 from sklik.distributions import Normal
 
 #: σ floor as a fraction of the weighted standard deviation of y.
@@ -120,6 +120,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         _check_param("heteroscedastic", self.heteroscedastic, bool)
 
     def _validate_X_y(self, X, y, reset):
+        y = y if y is None else as_real_array(y, "y")
         X, y = super()._validate_X_y(X, y, reset)
         return X, column_or_1d(y, warn=True).astype(np.float64)
 
@@ -127,7 +128,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         return y, sample_weight, Normal(_scale_floor(y, sample_weight))
 
     def _encode_new_target(self, y, n_samples):
-        y = column_or_1d(np.asarray(y, dtype=np.float64))
+        y = column_or_1d(as_real_array(y, "y"))
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
         return y
