@@ -86,6 +86,8 @@ class MultiOutputNLL(BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator. If fit raises, a previously fitted state is
+            left untouched and usable.
         """
         check_real(X, "X")
         with naming_the_input():

@@ -303,6 +303,6 @@ def solve(objective, phi0, solver, max_iter, tol, warn_context=""):
             f"tol={tol:g}.{warn_context} Increase max_iter, loosen tol, or "
             "add regularisation (alpha > 0).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,  # solve <- fit <- keep_state_on_error <- the caller
         )
     return result, converged
