@@ -6,6 +6,7 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator, _check_param, as_real_array
 from sklik.distributions import Normal
+from sklik.distributions.normal import weighted_mean_sd
 
 #: σ floor as a fraction of the weighted standard deviation of y.
 SCALE_FLOOR_RATIO = 1e-6
@@ -13,9 +14,7 @@ SCALE_FLOOR_RATIO = 1e-6
 
 def _scale_floor(y, sample_weight):
     """σ_min: a tiny fraction of y's spread (or magnitude), so that y·c gives σ·c."""
-    w = sample_weight / sample_weight.sum()
-    mean = w @ y
-    spread = np.sqrt(w @ (y - mean) ** 2)
+    spread = weighted_mean_sd(y, sample_weight)[1]
     if not spread > 0:
         spread = np.max(np.abs(y), initial=0.0)
     return SCALE_FLOOR_RATIO * spread if spread > 0 else SCALE_FLOOR_RATIO

@@ -836,3 +836,43 @@ def test_failed_refit_leaves_the_previous_fit_usable(name, failure, monkeypatch)
     est.set_params(**params)
     _assert_same_state(state, est)
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+# -- regressions: hangs and rounding-level spreads ------------------------------------
+@pytest.mark.parametrize("solver", ["auto", "newton", "lbfgs", "newton-cg"])
+def test_constant_large_y_with_weights_fits_quickly(solver):
+    """y constant at ~3e6 with uneven weights and a constant column.
+
+    The weighted spread of y once came out as its mean's rounding error
+    (~5e-10) instead of 0: the mean was then measured in units of 5e-10 and
+    scipy's trust-ncg inner loop ran forever.
+    """
+    rng = np.random.default_rng(13)
+    X = np.full((34, 1), 1.5)
+    y = np.full(34, 2957482.7804301158)
+    sw = rng.uniform(0.1, 2.0, size=34)
+    reg = GaussianNLLRegressor(alpha=1.0, solver=solver)
+    fit_silently(reg, X, y, sw)
+    np.testing.assert_allclose(reg.predict(X), y, rtol=1e-12)
+    assert reg.scale_floor_ == pytest.approx(1e-6 * y[0])
+    assert reg.predict(X, return_std=True)[1][0] == pytest.approx(reg.scale_floor_)
+
+
+def test_newton_cg_survives_a_runaway_inner_loop():
+    """scipy's CG-Steihaug loop has no iteration cap: with a curvature whose
+    steps neither shrink the residual nor reach the trust radius it spins
+    forever (as it did on the constant-y data above). sklik caps it."""
+    from sklik._solvers import newton_cg
+
+    rotation = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+
+    class RunawayCurvature:
+        def __call__(self, phi):
+            return 0.5 * phi @ phi, phi
+
+        def hessp(self, phi, v):
+            return 1e30 * (v + rotation @ v)
+
+    result = newton_cg(RunawayCurvature(), np.ones(3), max_iter=50, tol=1e-8)
+    assert "CG loop did not converge" in result.message
+    np.testing.assert_array_equal(result.phi, np.ones(3))

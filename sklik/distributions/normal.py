@@ -84,18 +84,31 @@ class Normal(Distribution):
         return out
 
     def init_eta(self, y, sample_weight):
-        w = sample_weight / sample_weight.sum()
-        mean = w @ y
-        sd = np.sqrt(w @ (y - mean) ** 2)
+        mean, sd = weighted_mean_sd(y, sample_weight)
         excess = sd - self.scale_floor
         # With sd at or below the floor the optimum is e^eta -> 0: start far down.
         log_excess = np.log(excess) if excess > 0 else np.log(self.scale_floor) - 30
         return np.array([mean, log_excess])
 
     def eta_scale(self, y, sample_weight):
-        w = sample_weight / sample_weight.sum()
-        sd = np.sqrt(w @ (y - w @ y) ** 2)
-        return np.array([sd if sd > 0 else max(self.scale_floor, 1.0), 1.0])
+        sd = weighted_mean_sd(y, sample_weight)[1]
+        size = np.max(np.abs(y), initial=0.0)  # for a constant y
+        return np.array([sd if sd > 0 else size if size > 0 else 1.0, 1.0])
 
     def to_scipy(self, eta):
         return stats.norm(loc=eta[:, 0], scale=self._scale(eta))
+
+
+def weighted_mean_sd(y, sample_weight):
+    """Weighted mean and standard deviation of y, exactly (0.0, sd) when constant.
+
+    Deviations are taken from one of the weighted samples first, so that a
+    constant y (among samples of positive weight) has a spread of exactly 0,
+    not the rounding error of its mean (which, for y ~ 1e6, once made the
+    mean's internal units 1e-10 and the optimiser loop forever).
+    """
+    w = sample_weight / sample_weight.sum()
+    pivot = y[np.argmax(w > 0)] if len(y) else 0.0
+    d = y - pivot
+    shift = w @ d
+    return pivot + shift, np.sqrt(w @ (d - shift) ** 2)
