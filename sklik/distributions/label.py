@@ -91,11 +91,17 @@ class LabelDistribution:
         return -np.sum(self.probs * self.log_probs, axis=1, where=self.probs > 0)
 
     def rvs(self, size=None, random_state=None) -> np.ndarray:
-        """Draw labels: shape (n_samples,) for ``size=None``, else (size, n_samples)."""
+        """Draw labels, one per distribution per draw.
+
+        ``size=None`` gives shape (n_samples,); an int k gives (k, n_samples);
+        a tuple ending in n_samples (scipy's convention) gives that shape.
+        """
         rng = check_random_state(random_state)
-        n_draws = 1 if size is None else int(size)
+        n = len(self)
+        shape = () if size is None else tuple(np.atleast_1d(size))
+        if shape[-1:] == (n,):
+            shape = shape[:-1]
         cum = np.cumsum(self.probs, axis=1)
         cum[:, -1] = 1.0
-        u = rng.random_sample((n_draws, len(self), 1))
-        draws = self.classes[(u > cum[None]).sum(axis=2)]
-        return draws[0] if size is None else draws
+        u = rng.random_sample((*shape, n, 1))
+        return self.classes[(u > cum).sum(axis=-1)]
