@@ -179,10 +179,10 @@ class BernoulliNLLClassifier(_NLLClassifier):
     >>> X = StandardScaler().fit_transform(X)
     >>> clf = BernoulliNLLClassifier(alpha=1e-2).fit(X, y)
     >>> clf.predict_proba(X[:2]).round(3)
-    array([[1., 0.],
-           [1., 0.]])
+    array([[1.   , 0.   ],
+           [0.998, 0.002]])
     >>> round(clf.score(X, y), 3)
-    0.982
+    0.986
     """
     )
 
@@ -242,7 +242,7 @@ class CategoricalNLLClassifier(_NLLClassifier):
     >>> clf.coef_.sum(axis=0).round(12) + 0.0
     array([0., 0., 0., 0.])
     >>> clf.predict_dist(X[:1]).probs.round(3)
-    array([[0.98 , 0.02 , 0.   ]])
+    array([[0.996, 0.004, 0.   ]])
     """
     )
 

@@ -42,7 +42,7 @@ class MultiOutputNLL(BaseEstimator):
     >>> model.predict(X[:2]).shape
     (2, 3)
     >>> [round(float(d.std()[0]), 2) for d in model.predict_dist(X[:1])]
-    [20.91, 3.68, 6.86]
+    [20.59, 2.1, 6.76]
     """
 
     def __init__(self, outputs=None):

@@ -89,11 +89,13 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = np.array([0.1, 0.9, 2.1, 2.9])
     >>> reg = GaussianNLLRegressor().fit(X, y)
-    >>> round(reg.coef_[0], 6), round(reg.scale_, 6)
-    (np.float64(0.96), np.float64(0.089443))
+    >>> print(f"{reg.coef_[0]:.4f} {reg.intercept_:.4f} {reg.scale_:.4f}")
+    0.9600 0.0600 0.0894
     >>> mean, std = reg.predict(np.array([[4.0]]), return_std=True)
+    >>> print(f"{mean[0]:.2f} ± {std[0]:.4f}")
+    3.90 ± 0.0894
     >>> reg.predict_dist(np.array([[4.0]])).interval(0.9)[0].round(3)
-    array([3.793])
+    array([3.753])
     """
 
     def __init__(
