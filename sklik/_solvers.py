@@ -201,6 +201,6 @@ def solve(objective, phi0, solver, max_iter, tol, warn_context=""):
             f"tol={tol:g}.{warn_context} Increase max_iter, loosen tol, or "
             "add regularisation (alpha > 0).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return result, converged
