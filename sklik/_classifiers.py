@@ -12,6 +12,7 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+from sklik.distributions.label import label_codes
 
 _SHARED_PARAMETERS = """
     alpha : float, default=0.0
@@ -83,9 +84,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         y = column_or_1d(y)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
-        return LabelDistribution(
-            np.zeros((n_samples, len(self.classes_))), self.classes_
-        )._codes(y)
+        return label_codes(y, self.classes_)
 
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
