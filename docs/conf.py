@@ -9,6 +9,7 @@ build, so a broken example fails the build.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -44,6 +45,24 @@ autodoc_default_options = {"members": False, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# Methods inherited from scikit-learn (score, ...) carry references into
+# scikit-learn's own docs (:ref:`r2_score`, :term:`meta-estimator`); render
+# those as plain text rather than as broken links.
+_SKLEARN_ROLE = re.compile(r":(?:ref|term|doc):`([^`<]*?)\s*(?:<([^>`]+)>)?`")
+
+
+def _plain_sklearn_references(app, what, name, obj, options, lines):
+    if (getattr(obj, "__module__", None) or "").startswith("sklearn"):
+        lines[:] = [
+            _SKLEARN_ROLE.sub(lambda m: m.group(1) or m.group(2), line)
+            for line in lines
+        ]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _plain_sklearn_references)
+
 
 # -- gallery ----------------------------------------------------------------
 sphinx_gallery_conf = {

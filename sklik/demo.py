@@ -168,12 +168,13 @@ def _regression_data():
         y,
         "disease progression after one year from 10 baseline variables",
     )
-    data = load_breast_cancer(as_frame=True).frame
-    features = [c for c in data.columns if c.startswith("mean ")]
+    data = load_breast_cancer()  # no as_frame: pandas is not a dependency
+    names = list(data.feature_names)
+    features = [i for i, name in enumerate(names) if name.startswith("mean ")]
     yield (
         "breast cancer: worst area",
-        data[features].to_numpy(),
-        data["worst area"].to_numpy(),
+        data.data[:, features],
+        data.data[:, names.index("worst area")],
         "largest cell-nucleus area from the 10 mean measurements",
     )
 
