@@ -6,6 +6,7 @@ linnerud). The functions here compute and return data; printing and the
 command line live in :mod:`sklik.__main__`.
 """
 
+import textwrap
 import time
 from dataclasses import dataclass, field
 
@@ -334,13 +335,15 @@ def multioutput_tour(progress=None):
         f"Multi-output: linnerud ({X.shape[0]} athletes; "
         f"{', '.join(data.feature_names)} -> {', '.join(data.target_names)})",
         ["train NLL", "held-out NLL", "no-feature NLL"],
-        note=(
-            "held out = leave-one-out; with 20 athletes the exercises predict "
-            "the body measurements no better than their mean"
-        ),
     )
     names = [*data.target_names, "sum over outputs"]
     held, base = held_out.mean(axis=0), baseline.mean(axis=0)
+    verdict = (
+        "predict the body measurements no better than their mean"
+        if held.sum() >= base.sum()
+        else "predict the body measurements better than their mean does"
+    )
+    table.note = f"held out = leave-one-out; with 20 athletes the exercises {verdict}"
     for j, label in enumerate(names):
         if j < len(data.target_names):
             table.rows.append([label, train[j], held[j], base[j]])
@@ -399,7 +402,14 @@ def format_table(table: Table) -> str:
         )
         lines.append(f"{label:<{label_width}}{cells}")
     if table.note:
-        lines.append(f"  ({table.note})")
+        lines.append(
+            textwrap.fill(
+                f"({table.note})",
+                width=88,
+                initial_indent="  ",
+                subsequent_indent="   ",
+            )
+        )
     return "\n".join(lines)
 
 
