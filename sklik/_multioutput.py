@@ -9,6 +9,20 @@ from sklik._base import NLLEstimator, keep_state_on_error
 from sklik._regressors import GaussianNLLRegressor
 
 
+def _column(Y, j):
+    """Column j of Y; an object column of numbers or booleans gets their dtype.
+
+    A y that mixes label columns with numeric ones is an object array, in
+    which integer labels would not be recognised as class labels.
+    """
+    col = Y[:, j]
+    if col.dtype == object:
+        typed = np.asarray(col.tolist())
+        if typed.dtype.kind in "biuf":
+            return typed
+    return col
+
+
 class MultiOutputNLL(BaseEstimator):
     """Independent per-output distributions: the total NLL is the sum over outputs.
 
@@ -81,7 +95,8 @@ class MultiOutputNLL(BaseEstimator):
         Y = self._check_y(y, X.shape[0])
         templates = self._templates(Y.shape[1])
         self.outputs_ = [
-            clone(est).fit(X, Y[:, j], sample_weight) for j, est in enumerate(templates)
+            clone(est).fit(X, _column(Y, j), sample_weight)
+            for j, est in enumerate(templates)
         ]
         self.n_outputs_ = Y.shape[1]
         return self
@@ -154,7 +169,7 @@ class MultiOutputNLL(BaseEstimator):
         Y = self._check_y(y, X.shape[0])
         return float(
             sum(
-                est.nll(X, Y[:, j], sample_weight)
+                est.nll(X, _column(Y, j), sample_weight)
                 for j, est in enumerate(self.outputs_)
             )
         )
@@ -167,7 +182,7 @@ class MultiOutputNLL(BaseEstimator):
         return float(
             np.mean(
                 [
-                    est.score(X, Y[:, j], sample_weight)
+                    est.score(X, _column(Y, j), sample_weight)
                     for j, est in enumerate(self.outputs_)
                 ]
             )
