@@ -37,6 +37,7 @@ from sklearn.base import is_classifier
 
 from sklik._base import check_sample_weight
 from sklik.distributions import LabelDistribution
+from sklik.distributions.label import label_codes
 
 __all__ = [
     "brier_score",
@@ -375,7 +376,7 @@ def brier_score(
         )
     if not np.all(np.isfinite(probs)):
         raise ValueError("proba contains NaN or infinity.")
-    codes = LabelDistribution(np.zeros(probs.shape), labels)._codes(y)
+    codes = label_codes(y, labels)
     diff = probs.copy()
     diff[np.arange(len(codes)), codes] -= 1.0
     return _weighted_mean(np.sum(diff * diff, axis=1), sample_weight)
