@@ -147,7 +147,9 @@ def _dense_lstsq(objective):
     if model.mask[-1, 0]:
         cols.append(np.ones((X.shape[0], 1)))
     Z = np.hstack(cols) * sw[:, None]
-    return scipy.linalg.lstsq(Z, objective.y * sw, lapack_driver="gelsd")[0]
+    # φ measures the mean's coefficients in units of eta_scale (y's spread).
+    target = objective.y * sw / model.eta_scale[0]
+    return scipy.linalg.lstsq(Z, target, lapack_driver="gelsd")[0]
 
 
 def _log_scale_excess(sigma, dist):
