@@ -169,6 +169,18 @@ class BernoulliNLLClassifier(_NLLClassifier):
         Present when X had string column names.
     n_iter_ : int
 
+    Notes
+    -----
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -231,6 +243,18 @@ class CategoricalNLLClassifier(_NLLClassifier):
     feature_names_in_ : ndarray of str
         Present when X had string column names.
     n_iter_ : int
+
+    Notes
+    -----
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
 
     Examples
     --------

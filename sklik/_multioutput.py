@@ -47,6 +47,16 @@ class MultiOutputNLL(BaseEstimator):
     feature_names_in_ : ndarray of str
         Present when X had string column names.
 
+    Notes
+    -----
+    ``predict(X, return_std=True)`` needs every output to be a regressor;
+    only then can ``Pipeline`` and the scorers of :mod:`sklik.metrics` score
+    the model inside a pipeline. With a classifier among the outputs, score
+    the bare estimator (the scorers then use ``predict_dist``) or call
+    ``nll``. A y mixing label columns with numbers is an object array; a
+    column of numeric labels in it is given its numeric dtype before its
+    classifier sees it.
+
     Examples
     --------
     >>> from sklearn.datasets import load_linnerud
