@@ -391,6 +391,7 @@ def test_soft_voting_classifier_averages_sklik_probabilities(cancer):
     np.testing.assert_array_equal(vote.classes_, ["benign", "malignant"])
     assert vote.score(X, y) > 0.95
     # the members see encoded labels; the ensemble maps them back
+    np.testing.assert_array_equal(vote.estimators_[0].classes_, [0, 1])
     assert set(vote.predict(X)) <= {"benign", "malignant"}
 
 
