@@ -7,7 +7,10 @@ scorers (``neg_*_scorer``, :func:`make_interval_scorer`,
 :func:`make_coverage_scorer`) have scikit-learn's signature
 ``scorer(estimator, X, y, sample_weight=None)`` and return greater-is-better
 values, so they can be passed as ``scoring=`` to ``GridSearchCV`` and
-``cross_validate``.
+``cross_validate``. They request ``sample_weight`` through scikit-learn's
+metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``,
+weights passed as ``params={"sample_weight": w}`` weight the held-out scores
+too.
 
 The scorers get the predictive distribution through scikit-learn's own
 methods, which ``Pipeline`` and the search objects forward: ``predict_proba``
@@ -34,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 from sklearn.base import is_classifier
+from sklearn.utils.metadata_routing import MetadataRequest
 
 from sklik._base import check_sample_weight
 from sklik.distributions import LabelDistribution
@@ -564,6 +568,25 @@ def _normal_columns(dist) -> tuple[np.ndarray, np.ndarray]:
     return _normal_params(dist)
 
 
+def _score_request() -> MetadataRequest:
+    """The scorers' metadata request: they take ``sample_weight``.
+
+    With ``sklearn.set_config(enable_metadata_routing=True)``,
+    ``cross_validate(..., params={"sample_weight": w})`` and the search
+    objects then pass each test fold's weights to the scorer. (Without this
+    request they would silently score unweighted.)
+    """
+    request = MetadataRequest(owner="sklik.metrics")
+    request.score.add_request(param="sample_weight", alias=True)
+    return request
+
+
+def _routes_sample_weight(scorer):
+    scorer.get_metadata_routing = _score_request
+    return scorer
+
+
+@_routes_sample_weight
 def neg_nll_scorer(estimator, X, y, sample_weight=None) -> float:
     """Scorer: minus the mean negative log-likelihood of y (greater is better).
 
@@ -597,6 +620,7 @@ def neg_nll_scorer(estimator, X, y, sample_weight=None) -> float:
     return -log_score(y, _predictive_dist(estimator, X), sample_weight=sample_weight)
 
 
+@_routes_sample_weight
 def neg_crps_scorer(estimator, X, y, sample_weight=None) -> float:
     """Scorer: minus the mean CRPS of the Normal predictions (greater is better).
 
@@ -629,6 +653,7 @@ def neg_crps_scorer(estimator, X, y, sample_weight=None) -> float:
     return -crps_normal(y, mean, std, sample_weight=sample_weight)
 
 
+@_routes_sample_weight
 def neg_brier_scorer(estimator, X, y, sample_weight=None) -> float:
     """Scorer: minus the mean multiclass Brier score (greater is better).
 
@@ -691,6 +716,9 @@ class _IntervalScorer:
         return -interval_score(
             y, lower, upper, confidence=self.confidence, sample_weight=sample_weight
         )
+
+    def get_metadata_routing(self) -> MetadataRequest:
+        return _score_request()
 
     def __repr__(self) -> str:
         kind = "coverage" if self.kind == "coverage" else "interval"

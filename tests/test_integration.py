@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -482,3 +483,45 @@ def test_a_constant_column_changes_nothing(diabetes, est, value):
         assert abs(with_const.scale_coef_[-1]) < 1e-8 * np.max(
             np.abs(with_const.scale_coef_)
         )
+
+
+def test_scorers_receive_sample_weight_through_metadata_routing(diabetes):
+    X, y = diabetes
+    sw = np.random.RandomState(0).uniform(0.0, 3.0, size=len(y))
+    scoring = {
+        "nll": neg_nll_scorer,
+        "crps": neg_crps_scorer,
+        "interval": make_interval_scorer(0.9),
+    }
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = GaussianNLLRegressor(heteroscedastic=True).set_fit_request(
+            sample_weight=True
+        )
+        res = cross_validate(
+            est,
+            X,
+            y,
+            scoring=scoring,
+            params={"sample_weight": sw},
+            cv=KFold(3, shuffle=True, random_state=0),
+            return_estimator=True,
+            return_indices=True,
+        )
+    for k, (fitted, test) in enumerate(
+        zip(res["estimator"], res["indices"]["test"], strict=True)
+    ):
+        Xt, yt, wt = X[test], y[test], sw[test]
+        np.testing.assert_allclose(
+            res["test_nll"][k], -fitted.nll(Xt, yt, wt), rtol=1e-12
+        )
+        dist = fitted.predict_dist(Xt)
+        np.testing.assert_allclose(
+            res["test_crps"][k], -crps_normal(yt, dist, sample_weight=wt), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            res["test_interval"][k],
+            -interval_score(yt, *dist.interval(0.9), confidence=0.9, sample_weight=wt),
+            rtol=1e-12,
+        )
+        # the weights make a difference: unweighted scores are not these
+        assert res["test_nll"][k] != pytest.approx(-fitted.nll(Xt, yt), rel=1e-6)
