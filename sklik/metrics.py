@@ -587,7 +587,9 @@ def _routes_sample_weight(scorer):
 
 
 @_routes_sample_weight
-def neg_nll_scorer(estimator, X, y, sample_weight=None) -> float:
+def neg_nll_scorer(
+    estimator: Any, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+) -> float:
     """Scorer: minus the mean negative log-likelihood of y (greater is better).
 
     ``-log_score(y, predictive distribution)``; for a sklik estimator this is
@@ -621,7 +623,9 @@ def neg_nll_scorer(estimator, X, y, sample_weight=None) -> float:
 
 
 @_routes_sample_weight
-def neg_crps_scorer(estimator, X, y, sample_weight=None) -> float:
+def neg_crps_scorer(
+    estimator: Any, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+) -> float:
     """Scorer: minus the mean CRPS of the Normal predictions (greater is better).
 
     For regressors whose predictive distribution is Normal: sklik's
@@ -654,7 +658,9 @@ def neg_crps_scorer(estimator, X, y, sample_weight=None) -> float:
 
 
 @_routes_sample_weight
-def neg_brier_scorer(estimator, X, y, sample_weight=None) -> float:
+def neg_brier_scorer(
+    estimator: Any, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+) -> float:
     """Scorer: minus the mean multiclass Brier score (greater is better).
 
     For classifiers (from ``predict_proba`` and ``classes_``), bare or inside
@@ -697,7 +703,13 @@ class _IntervalScorer:
         self.confidence = _check_confidence(confidence)
         self.kind = kind
 
-    def __call__(self, estimator, X, y, sample_weight=None) -> float:
+    def __call__(
+        self,
+        estimator: Any,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
         dist = _predictive_dist(estimator, X)
         if isinstance(dist, LabelDistribution):
             raise TypeError(
