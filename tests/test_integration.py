@@ -474,13 +474,13 @@ def test_a_constant_column_changes_nothing(diabetes, est, value):
     X_const = np.column_stack([X, np.full(len(y), value)])
     with_const = clone(est).fit(X_const, y)
     without = clone(est).fit(X, y)
-    np.testing.assert_allclose(
-        _outputs(with_const, X_const)[1], _outputs(without, X)[1], rtol=1e-9, atol=1e-12
-    )
+    # the same optimum, up to the solver's tolerance
+    for a, b in zip(_outputs(with_const, X_const), _outputs(without, X), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6 * np.max(np.abs(b)))
     coef = np.ravel(with_const.coef_)
-    assert abs(coef[-1]) < 1e-8 * np.max(np.abs(coef))
+    assert abs(coef[-1]) < 1e-6 * np.max(np.abs(coef))
     if hasattr(with_const, "scale_coef_"):
-        assert abs(with_const.scale_coef_[-1]) < 1e-8 * np.max(
+        assert abs(with_const.scale_coef_[-1]) < 1e-6 * np.max(
             np.abs(with_const.scale_coef_)
         )
 
