@@ -20,6 +20,7 @@ from scipy.stats import norm
 from sklearn.model_selection import train_test_split
 
 from sklik import GaussianNLLRegressor
+from sklik.metrics import interval_coverage
 
 rng = np.random.default_rng(1)
 n = 1000
@@ -52,11 +53,14 @@ nominal = norm.cdf(2) - norm.cdf(-2)
 coverage = {}
 for name, model in models.items():
     mean, std = model.predict(X_test, return_std=True)
-    inside = np.abs(y_test - mean) <= 2 * std
-    coverage[name] = [inside[bins == b].mean() for b in range(3)]
+    lo, hi = mean - 2 * std, mean + 2 * std
+    coverage[name] = [
+        interval_coverage(y_test[bins == b], lo[bins == b], hi[bins == b])
+        for b in range(3)
+    ]
     print(
         f"{name:>10}: held-out NLL {model.nll(X_test, y_test):.3f}, "
-        f"±2σ coverage {inside.mean():.1%} overall, by third of x: "
+        f"±2σ coverage {interval_coverage(y_test, lo, hi):.1%} overall, by third of x: "
         + ", ".join(f"{c:.0%}" for c in coverage[name])
     )
 print(f"nominal coverage of ±2σ: {nominal:.1%}")

@@ -9,10 +9,12 @@ spline pipelines — number of knots, ``alpha``, and a constant σ vs σ(x) —
 on data whose noise grows with x, and we compare the two chosen models on a
 test set.
 
-The NLL scorer is a small function: a scikit-learn scorer is any callable
-``scorer(estimator, X, y)`` returning "higher is better", so it transforms X
-with the pipeline's first steps and returns minus the last step's
-:meth:`~sklik.GaussianNLLRegressor.nll`.
+The NLL scorer is :func:`sklik.metrics.neg_nll_scorer`: it asks the fitted
+pipeline for ``predict(X, return_std=True)``, which ``Pipeline`` forwards to
+its last step, and returns minus the mean negative log-likelihood of the
+held-out y under those Normal predictions — for a pipeline ending in a
+:class:`~sklik.GaussianNLLRegressor`, minus the last step's
+:meth:`~sklik.GaussianNLLRegressor.nll` on the transformed X.
 """
 
 import matplotlib
@@ -26,12 +28,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import SplineTransformer
 
 from sklik import GaussianNLLRegressor
-
-
-def neg_nll(estimator, X, y):
-    """Held-out log score of a pipeline ending in a sklik estimator."""
-    return -estimator[-1].nll(estimator[:-1].transform(X), y)
-
+from sklik.metrics import (
+    interval_coverage,
+    log_score,
+    mean_interval_width,
+    neg_nll_scorer,
+)
 
 rng = np.random.default_rng(2)
 n = 800
@@ -48,7 +50,7 @@ grid = {
 }
 searches = {
     "selected by R²": GridSearchCV(pipe, grid, cv=5).fit(X_train, y_train),
-    "selected by NLL": GridSearchCV(pipe, grid, scoring=neg_nll, cv=5).fit(
+    "selected by NLL": GridSearchCV(pipe, grid, scoring=neg_nll_scorer, cv=5).fit(
         X_train, y_train
     ),
 }
@@ -57,19 +59,23 @@ searches = {
 # What each score chose, and how the choices do on the test set
 # -------------------------------------------------------------
 
+left = X_test[:, 0] < 5
 for name, search in searches.items():
     best = search.best_estimator_  # predict(return_std=True) lives here
     mean, std = best.predict(X_test, return_std=True)
-    lo, hi = norm.interval(0.9, loc=mean, scale=std)
-    inside = (y_test >= lo) & (y_test <= hi)
-    left = X_test[:, 0] < 5
+    dist = norm(loc=mean, scale=std)
+    lo, hi = dist.interval(0.9)
+    by_half = [
+        f"{part}: {interval_coverage(y_test[m], lo[m], hi[m]):.0%}, "
+        f"width {mean_interval_width(lo[m], hi[m]):.2f}"
+        for part, m in (("x < 5", left), ("x ≥ 5", ~left))
+    ]
     print(
         f"{name}: {search.best_params_}\n"
         f"    test R² {best.score(X_test, y_test):.4f}, "
-        f"test NLL {-neg_nll(best, X_test, y_test):.3f}, "
-        f"90% interval coverage {inside.mean():.1%} "
-        f"(x < 5: {inside[left].mean():.0%}, width {np.mean((hi - lo)[left]):.2f}; "
-        f"x ≥ 5: {inside[~left].mean():.0%}, width {np.mean((hi - lo)[~left]):.2f})"
+        f"test NLL {log_score(y_test, dist):.3f}, "
+        f"90% interval coverage {interval_coverage(y_test, lo, hi):.1%} "
+        f"({'; '.join(by_half)})"
     )
 
 # %%

@@ -29,6 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklik import BernoulliNLLClassifier, GaussianNLLRegressor
+from sklik.metrics import interval_coverage, log_score
 
 # %%
 # Same means: regression coefficients on diabetes
@@ -92,17 +93,20 @@ for train, test in KFold(5, shuffle=True, random_state=0).split(Xa):
         fitted = make_pipeline(StandardScaler(), model).fit(Xa[train], ya[train])
         mean[name][test], std[name][test] = fitted.predict(Xa[test], return_std=True)
 
-z = norm.ppf(0.95)
 groups = np.digitize(
     mean["sklik, σ(x)"], np.quantile(mean["sklik, σ(x)"], [0.2, 0.4, 0.6, 0.8])
 )
 coverage = {}
 for name in models:
-    inside = np.abs(ya - mean[name]) <= z * std[name]
-    coverage[name] = [inside[groups == g].mean() for g in range(5)]
-    nll = -norm.logpdf(ya, mean[name], std[name]).mean()
+    dist = norm(mean[name], std[name])
+    lo, hi = dist.interval(0.9)
+    coverage[name] = [
+        interval_coverage(ya[groups == g], lo[groups == g], hi[groups == g])
+        for g in range(5)
+    ]
     print(
-        f"{name:>18}: held-out NLL {nll:.3f}, 90% coverage {inside.mean():.1%}, "
+        f"{name:>18}: held-out NLL {log_score(ya, dist):.3f}, "
+        f"90% coverage {interval_coverage(ya, lo, hi):.1%}, "
         "by group: " + " ".join(f"{c:.0%}" for c in coverage[name])
     )
 

@@ -2,8 +2,9 @@
 
 Every number is a held-out score: each sample is predicted by a model that
 did not see it (k-fold cross-validation, leave-one-out for the 20 athletes of
-linnerud). The functions here compute and return data; printing and the
-command line live in :mod:`sklik.__main__`.
+linnerud), and the held-out predictions of all folds are scored together with
+:mod:`sklik.metrics`. The functions here compute and return data; printing
+and the command line live in :mod:`sklik.__main__`.
 """
 
 import textwrap
@@ -29,6 +30,13 @@ from sklik import (
     CategoricalNLLClassifier,
     GaussianNLLRegressor,
     MultiOutputNLL,
+)
+from sklik.distributions import LabelDistribution
+from sklik.metrics import (
+    crps_normal,
+    interval_coverage,
+    log_score,
+    mean_interval_width,
 )
 
 #: Nominal coverage of the predictive intervals the tour checks.
@@ -99,45 +107,13 @@ class TourResult:
     seconds: float
 
 
-def normal_crps(mean, std, y) -> np.ndarray:
-    r"""Continuous ranked probability score of ``Normal(mean, std)`` at ``y``.
-
-    The closed form of Gneiting and Raftery (2007), with :math:`z = (y-\mu)/\sigma`:
-
-    .. math::
-
-        \mathrm{CRPS} = \sigma\Bigl(z\,(2\Phi(z) - 1) + 2\varphi(z)
-        - \tfrac{1}{\sqrt\pi}\Bigr).
-
-    It is in the units of ``y`` (lower is better) and reduces to the absolute
-    error as σ → 0.
-
-    Parameters
-    ----------
-    mean, std, y : array-like of the same shape
-
-    Returns
-    -------
-    crps : ndarray
-        One score per element.
-
-    Examples
-    --------
-    >>> from sklik.demo import normal_crps
-    >>> normal_crps(0.0, 1.0, 0.0).round(4)
-    np.float64(0.2337)
-    >>> normal_crps(0.0, 1e-9, 2.0).round(4)
-    np.float64(2.0)
-    """
-    mean, std, y = (np.asarray(a, dtype=np.float64) for a in (mean, std, y))
-    z = (y - mean) / std
-    return std * (
-        z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * norm.pdf(z) - 1 / np.sqrt(np.pi)
-    )
-
-
 def regression_scores(y, mean, std, level=INTERVAL) -> dict[str, float]:
     """Held-out scores of Normal predictive distributions.
+
+    The scores are :mod:`sklik.metrics`' :func:`~sklik.metrics.log_score`,
+    :func:`~sklik.metrics.crps_normal`, :func:`~sklik.metrics.interval_coverage`
+    and :func:`~sklik.metrics.mean_interval_width`, applied to
+    ``Normal(mean, std)``, plus R² of the means.
 
     Parameters
     ----------
@@ -164,10 +140,10 @@ def regression_scores(y, mean, std, level=INTERVAL) -> dict[str, float]:
     """
     lo, hi = norm.interval(level, loc=mean, scale=std)
     return {
-        "nll": float(-np.mean(norm.logpdf(y, loc=mean, scale=std))),
-        "crps": float(np.mean(normal_crps(mean, std, y))),
-        "coverage": float(np.mean((y >= lo) & (y <= hi))),
-        "width": float(np.mean(hi - lo)),
+        "nll": log_score(y, norm(loc=mean, scale=std)),
+        "crps": crps_normal(y, mean, std),
+        "coverage": interval_coverage(y, lo, hi),
+        "width": mean_interval_width(lo, hi),
         "r2": float(1.0 - np.mean((y - mean) ** 2) / np.var(y)),
     }
 
@@ -271,11 +247,6 @@ def regression_tour(seed=0, n_splits=5, progress=None):
     return tables, bands
 
 
-def _log_loss(y, proba, classes):
-    codes = np.searchsorted(classes, y)
-    return float(-np.mean(np.log(proba[np.arange(len(y)), codes])))
-
-
 def classification_tour(seed=0, n_splits=5, progress=None):
     """Binary and multiclass classification, sklik vs ``LogisticRegression``.
 
@@ -324,15 +295,16 @@ def classification_tour(seed=0, n_splits=5, progress=None):
         }
         for label, est in models.items():
             _say(progress, f"classification, {name}: {label}")
-            proba = _out_of_fold(
+            log_proba = _out_of_fold(
                 make_pipeline(StandardScaler(), est),
                 X,
                 y,
                 cv,
-                lambda m, Xt: m.predict_proba(Xt),
+                lambda m, Xt: m.predict_log_proba(Xt),
             )
-            accuracy = float(np.mean(classes[np.argmax(proba, axis=1)] == y))
-            table.rows.append([label, _log_loss(y, proba, classes), accuracy])
+            dist = LabelDistribution(log_proba, classes)
+            accuracy = float(np.mean(dist.mode() == y))
+            table.rows.append([label, log_score(y, dist), accuracy])
         tables.append(table)
     tables[-1].note = (
         "sklik alpha = 1/n_train is LogisticRegression(C=1): same model, same "
@@ -369,24 +341,27 @@ def multioutput_tour(progress=None):
     X, Y = data.data, data.target
     model = make_pipeline(StandardScaler(), MultiOutputNLL())
 
-    def per_output_nll(fitted, Xt, Yt):
-        dists = fitted[-1].predict_dist(fitted[0].transform(Xt))
-        return np.column_stack([-d.logpdf(Yt[:, j]) for j, d in enumerate(dists)])
+    def per_output_nll(Y, mean, std):
+        return np.array(
+            [log_score(Y[:, j], norm(mean[:, j], std[:, j])) for j in range(Y.shape[1])]
+        )
 
-    train = per_output_nll(clone(model).fit(X, Y), X, Y).mean(axis=0)
-    held_out = np.zeros(Y.shape)
-    baseline = np.zeros(Y.shape)
+    train = per_output_nll(Y, *clone(model).fit(X, Y).predict(X, return_std=True))
+    # held-out and no-feature predictive Normals, one athlete left out at a time
+    mean, std = np.zeros(Y.shape), np.zeros(Y.shape)
+    base_mean, base_std = np.zeros(Y.shape), np.zeros(Y.shape)
     for tr, te in LeaveOneOut().split(X):
-        held_out[te] = per_output_nll(clone(model).fit(X[tr], Y[tr]), X[te], Y[te])
-        mu, sd = Y[tr].mean(axis=0), Y[tr].std(axis=0)
-        baseline[te] = -norm.logpdf(Y[te], loc=mu, scale=sd)
+        fitted = clone(model).fit(X[tr], Y[tr])
+        mean[te], std[te] = fitted.predict(X[te], return_std=True)
+        base_mean[te], base_std[te] = Y[tr].mean(axis=0), Y[tr].std(axis=0)
+    held = per_output_nll(Y, mean, std)
+    base = per_output_nll(Y, base_mean, base_std)
     table = Table(
         f"Multi-output: linnerud ({X.shape[0]} athletes; "
         f"{', '.join(data.feature_names)} -> {', '.join(data.target_names)})",
         ["train NLL", "held-out NLL", "no-feature NLL"],
     )
     names = [*data.target_names, "sum over outputs"]
-    held, base = held_out.mean(axis=0), baseline.mean(axis=0)
     verdict = (
         "predict the body measurements no better than their mean"
         if held.sum() >= base.sum()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sklik.__main__ as cli
-from sklik.demo import FIGURE_NAME, format_result, normal_crps, run_tour
+from sklik.demo import FIGURE_NAME, format_result, run_tour
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +88,3 @@ def test_bands_are_held_out_and_aligned(result):
         for label, mean in bands.mean.items():
             assert mean.shape == bands.y.shape
             assert np.all(bands.std[label] > 0)
-
-
-def test_normal_crps_matches_its_integral():
-    from scipy.integrate import quad
-    from scipy.stats import norm
-
-    mu, sd, y = 1.0, 2.0, 2.5
-    integral = quad(
-        lambda t: (norm.cdf(t, mu, sd) - (t >= y)) ** 2, -40, 40, points=[y], limit=200
-    )[0]
-    assert normal_crps(mu, sd, y) == pytest.approx(integral, rel=1e-7)
