@@ -13,6 +13,7 @@ from sklearn.utils.validation import column_or_1d
 from sklik._base import NLLEstimator
 from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+from sklik.distributions.label import label_codes
 
 #: A sample's own class with fitted probability above 1 - SEPARATION_GATE
 #: triggers the (quasi-)separation test after an unpenalised fit.
@@ -129,9 +130,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         y = column_or_1d(y)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
-        return LabelDistribution(
-            np.zeros((n_samples, len(self.classes_))), self.classes_
-        )._codes(y)
+        return label_codes(y, self.classes_)
 
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
@@ -220,6 +219,18 @@ class BernoulliNLLClassifier(_NLLClassifier):
         Present when X had string column names.
     n_iter_ : int
 
+    Notes
+    -----
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -229,10 +240,10 @@ class BernoulliNLLClassifier(_NLLClassifier):
     >>> X = StandardScaler().fit_transform(X)
     >>> clf = BernoulliNLLClassifier(alpha=1e-2).fit(X, y)
     >>> clf.predict_proba(X[:2]).round(3)
-    array([[1., 0.],
-           [1., 0.]])
+    array([[1.   , 0.   ],
+           [0.998, 0.002]])
     >>> round(clf.score(X, y), 3)
-    0.982
+    0.986
     """
     )
 
@@ -283,6 +294,18 @@ class CategoricalNLLClassifier(_NLLClassifier):
         Present when X had string column names.
     n_iter_ : int
 
+    Notes
+    -----
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -292,7 +315,7 @@ class CategoricalNLLClassifier(_NLLClassifier):
     >>> clf.coef_.sum(axis=0).round(12) + 0.0
     array([0., 0., 0., 0.])
     >>> clf.predict_dist(X[:1]).probs.round(3)
-    array([[0.98 , 0.02 , 0.   ]])
+    array([[0.996, 0.004, 0.   ]])
     """
     )
 

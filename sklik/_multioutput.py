@@ -14,6 +14,20 @@ from sklik._base import (
 from sklik._regressors import GaussianNLLRegressor
 
 
+def _column(Y, j):
+    """Column j of Y; an object column of numbers or booleans gets their dtype.
+
+    A y that mixes label columns with numeric ones is an object array, in
+    which integer labels would not be recognised as class labels.
+    """
+    col = Y[:, j]
+    if col.dtype == object:
+        typed = np.asarray(col.tolist())
+        if typed.dtype.kind in "biuf":
+            return typed
+    return col
+
+
 class MultiOutputNLL(BaseEstimator):
     """Independent per-output distributions: the total NLL is the sum over outputs.
 
@@ -38,6 +52,16 @@ class MultiOutputNLL(BaseEstimator):
     feature_names_in_ : ndarray of str
         Present when X had string column names.
 
+    Notes
+    -----
+    ``predict(X, return_std=True)`` needs every output to be a regressor;
+    only then can ``Pipeline`` and the scorers of :mod:`sklik.metrics` score
+    the model inside a pipeline. With a classifier among the outputs, score
+    the bare estimator (the scorers then use ``predict_dist``) or call
+    ``nll``. A y mixing label columns with numbers is an object array; a
+    column of numeric labels in it is given its numeric dtype before its
+    classifier sees it.
+
     Examples
     --------
     >>> from sklearn.datasets import load_linnerud
@@ -47,7 +71,7 @@ class MultiOutputNLL(BaseEstimator):
     >>> model.predict(X[:2]).shape
     (2, 3)
     >>> [round(float(d.std()[0]), 2) for d in model.predict_dist(X[:1])]
-    [20.91, 3.68, 6.86]
+    [20.59, 2.1, 6.76]
     """
 
     def __init__(self, outputs=None):
@@ -95,7 +119,8 @@ class MultiOutputNLL(BaseEstimator):
         Y = self._check_y(y, X.shape[0])
         templates = self._templates(Y.shape[1])
         self.outputs_ = [
-            clone(est).fit(X, Y[:, j], sample_weight) for j, est in enumerate(templates)
+            clone(est).fit(X, _column(Y, j), sample_weight)
+            for j, est in enumerate(templates)
         ]
         self.n_outputs_ = Y.shape[1]
         return self
@@ -170,7 +195,7 @@ class MultiOutputNLL(BaseEstimator):
         Y = self._check_y(y, X.shape[0])
         return float(
             sum(
-                est.nll(X, Y[:, j], sample_weight)
+                est.nll(X, _column(Y, j), sample_weight)
                 for j, est in enumerate(self.outputs_)
             )
         )
@@ -183,7 +208,7 @@ class MultiOutputNLL(BaseEstimator):
         return float(
             np.mean(
                 [
-                    est.score(X, Y[:, j], sample_weight)
+                    est.score(X, _column(Y, j), sample_weight)
                     for j, est in enumerate(self.outputs_)
                 ]
             )

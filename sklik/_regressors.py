@@ -78,8 +78,26 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
 
     Notes
     -----
-    Wrapped in ``GridSearchCV``, ``predict(X, return_std=True)`` is not
-    forwarded by the search object: call it on ``search.best_estimator_``.
+    Known limits in scikit-learn's tools:
+
+    - ``Pipeline`` forwards ``predict(X, return_std=True)`` but not
+      ``predict_dist`` or ``nll``: score pipelines with the scorers of
+      :mod:`sklik.metrics` (``neg_nll_scorer``, ``neg_crps_scorer``), which
+      use ``return_std``, or call ``pipe[-1].predict_dist(pipe[:-1].transform(X))``.
+    - ``GridSearchCV`` (and the other search objects) do not forward
+      ``return_std``: call ``search.best_estimator_.predict(X,
+      return_std=True)``.
+    - ``StackingRegressor`` forwards ``return_std`` to a sklik
+      ``final_estimator``; ``VotingRegressor``, ``BaggingRegressor``,
+      ``MultiOutputRegressor`` and ``TransformedTargetRegressor`` do not (the
+      last could not transform σ anyway). For several targets use
+      :class:`~sklik.MultiOutputNLL`.
+    - ``IterativeImputer(estimator=GaussianNLLRegressor(),
+      sample_posterior=True)`` draws imputations from Normal(μ(x), σ(x)).
+    - ``alpha`` penalises the mean's coefficients in the units of y, so its
+      effect changes with the units of y; with ``heteroscedastic=True`` the
+      same ``alpha`` also penalises the (unitless) log-scale coefficients.
+      Standardise y, or search ``alpha`` on a wide logarithmic grid.
 
     Examples
     --------
@@ -88,11 +106,13 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = np.array([0.1, 0.9, 2.1, 2.9])
     >>> reg = GaussianNLLRegressor().fit(X, y)
-    >>> round(reg.coef_[0], 6), round(reg.scale_, 6)
-    (np.float64(0.96), np.float64(0.089443))
+    >>> print(f"{reg.coef_[0]:.4f} {reg.intercept_:.4f} {reg.scale_:.4f}")
+    0.9600 0.0600 0.0894
     >>> mean, std = reg.predict(np.array([[4.0]]), return_std=True)
+    >>> print(f"{mean[0]:.2f} ± {std[0]:.4f}")
+    3.90 ± 0.0894
     >>> reg.predict_dist(np.array([[4.0]])).interval(0.9)[0].round(3)
-    array([3.793])
+    array([3.753])
     """
 
     def __init__(

@@ -80,14 +80,17 @@ def newton_cg(objective, phi0, max_iter, tol):
 
 
 def _unit_diagonal(diag):
-    """Jacobi scaling s with s_i² diag_i = 1 (1 where diag_i is not positive).
+    """Jacobi scaling s with s_i² diag_i = 1, or 1 where diag_i is negligible.
 
     Solving in the scaled coordinates removes the ill-conditioning that mere
     units cause, e.g. a mean measured in sd(y) when an outlier inflates sd(y)
-    far beyond the residual scale.
+    far beyond the residual scale. Diagonal entries below eps times the
+    largest are rounding error (a constant column, centred): scaling them up
+    would turn noise into a direction, so they are left alone and the solve
+    treats them as the null directions they are.
     """
-    positive = diag > 0
-    return np.where(positive, 1.0 / np.sqrt(np.where(positive, diag, 1.0)), 1.0)
+    keep = diag > np.finfo(float).eps * np.max(diag, initial=0.0)
+    return np.where(keep, 1.0 / np.sqrt(np.where(keep, diag, 1.0)), 1.0)
 
 
 def _newton_direction(H, g, rcond=1e-10):
@@ -331,6 +334,6 @@ def solve(objective, phi0, solver, max_iter, tol, warn_context=""):
             f"tol={tol:g}.{warn_context} Increase max_iter, loosen tol, or "
             "add regularisation (alpha > 0).",
             ConvergenceWarning,
-            stacklevel=4,  # solve <- fit <- keep_state_on_error <- the caller
+            stacklevel=4,
         )
     return result, converged
