@@ -407,11 +407,15 @@ def test_categorical_penalised_matches_sklearn(alpha):
 
 # -- MultiOutputNLL -------------------------------------------------------
 @pytest.mark.parametrize("weights", ["none", "real"])
-def test_multioutput_gaussian_matches_lstsq_on_linnerud(weights):
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_multioutput_gaussian_matches_lstsq_on_linnerud(fit_intercept, weights):
     X, Y = load_linnerud(return_X_y=True)
     sw = weights_for(len(X), weights, seed=8)
-    model = MultiOutputNLL().fit(X, Y, sample_weight=sw)
-    refs = [gaussian_reference(X, Y[:, j], sw, True) for j in range(Y.shape[1])]
+    outputs = [GaussianNLLRegressor(fit_intercept=fit_intercept) for _ in range(3)]
+    model = MultiOutputNLL(outputs=outputs).fit(X, Y, sample_weight=sw)
+    refs = [
+        gaussian_reference(X, Y[:, j], sw, fit_intercept) for j in range(Y.shape[1])
+    ]
     fitted = np.column_stack([ref[1] for ref in refs])
     sigma = np.array([ref[2] for ref in refs])
     total = len(X) if sw is None else sw.sum()
