@@ -66,6 +66,19 @@ def _quasi_separable(objective, log_p, codes, used):
     return direction is not None
 
 
+_FORWARDING_NOTES = """
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
+"""
+
+
 class _NLLClassifier(ClassifierMixin, NLLEstimator):
     """Shared recipe of the classifiers: labels in, label distributions out."""
 
@@ -220,17 +233,7 @@ class BernoulliNLLClassifier(_NLLClassifier):
     n_iter_ : int
 
     Notes
-    -----
-    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
-    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
-    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
-    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
-    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
-    work through them; ``LabelDistribution(model.predict_log_proba(X),
-    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
-    the members are fitted on encoded labels (0, 1, ...), so their own
-    ``classes_`` are those codes.
-
+    -----""" + _FORWARDING_NOTES + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -295,17 +298,7 @@ class CategoricalNLLClassifier(_NLLClassifier):
     n_iter_ : int
 
     Notes
-    -----
-    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
-    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
-    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
-    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
-    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
-    work through them; ``LabelDistribution(model.predict_log_proba(X),
-    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
-    the members are fitted on encoded labels (0, 1, ...), so their own
-    ``classes_`` are those codes.
-
+    -----""" + _FORWARDING_NOTES + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_iris
