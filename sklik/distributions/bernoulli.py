@@ -2,7 +2,7 @@
 
 import numpy as np
 from scipy import stats
-from scipy.special import expit, log_expit, logit
+from scipy.special import expit, logit
 
 from sklik.distributions._base import Distribution
 
@@ -15,8 +15,10 @@ class Bernoulli(Distribution):
         -\log \Pr(y \mid \eta) = -y \log\sigma(\eta) - (1-y)\log\sigma(-\eta),
         \qquad \Pr(y = 1) = \sigma(\eta) = 1 / (1 + e^{-\eta}).
 
-    Computed from the logit with ``log_expit``, so it never overflows and
-    never takes ``log(0)``.
+    Computed from the logit as :math:`\log(1 + e^{-|\eta|}) + (\max(\eta, 0) -
+    y\eta)`: one ``exp`` and one ``log1p``, it never overflows, never takes
+    ``log(0)`` and, for ``y ∈ {0, 1}``, is exact to rounding (the bracket is 0
+    or ``|η|`` exactly).
 
     Examples
     --------
@@ -33,11 +35,14 @@ class Bernoulli(Distribution):
 
     def nll(self, y, eta):
         t = eta[:, 0]
-        return -(y * log_expit(t) + (1.0 - y) * log_expit(-t))
+        out = np.log1p(np.exp(-np.abs(t)))
+        out += np.maximum(t, 0.0) - y * t
+        return out
 
     def nll_grad(self, y, eta):
-        t = eta[:, 0]
-        return self.nll(y, eta), (expit(t) - y)[:, None]
+        grad = expit(eta[:, :1])
+        grad[:, 0] -= y
+        return self.nll(y, eta), grad
 
     def hessian(self, y, eta):
         t = eta[:, 0]

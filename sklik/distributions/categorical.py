@@ -65,6 +65,15 @@ class Categorical(Distribution):
         out[:, idx, idx] += p
         return out
 
+    def hessian_factors(self, y, eta):
+        """The Hessian as ``diag(a) - b bᵀ`` per sample: ``(a, b) = (p, p)``.
+
+        Optional for a distribution: the Gram matrix of such a curvature is a
+        few symmetric products instead of K(K+1)/2 general ones.
+        """
+        p = softmax(eta, axis=1)
+        return p, p
+
     def init_eta(self, y, sample_weight):
         freq = np.bincount(_codes(y), weights=sample_weight, minlength=self.n_classes)
         logf = np.log(np.clip(freq / freq.sum(), 1e-15, None))

@@ -2,8 +2,9 @@
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import dsyrk as syrk
 
-_CHUNK_ELEMENTS = 1 << 18
+_CHUNK_ELEMENTS = 1 << 16
 
 
 def row_chunks(n_rows: int, n_cols: int):
@@ -20,7 +21,16 @@ def weighted_column_moments(X, w, center: bool):
     """
     if sp.issparse(X):
         mean = np.asarray(X.T @ w).ravel()
-        second = np.asarray(X.multiply(X).T @ w).ravel()
+        second = np.zeros(X.shape[1])
+        # Squares of a chunk at a time: X.multiply(X) would copy all of X.
+        if X.format == "csc":
+            for cols in row_chunks(X.shape[1], max(1, X.nnz // max(X.shape[1], 1))):
+                Xc = X[:, cols]
+                second[cols] = Xc.multiply(Xc).T @ w
+        else:
+            for rows in row_chunks(X.shape[0], max(1, X.nnz // max(X.shape[0], 1))):
+                Xr = X[rows]
+                second += Xr.multiply(Xr).T @ w[rows]
         offset = mean if center else np.zeros_like(mean)
         var = second - 2 * offset * mean + offset**2
         return offset, np.sqrt(np.clip(var, 0.0, None))
@@ -149,28 +159,98 @@ class LinearModel:
     def gram(self, X, C) -> np.ndarray:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
 
-        ``J_i`` is the Jacobian of η_i with respect to φ. Dense X is
-        standardised chunk by chunk, so the Gram matrix is free of the
+        ``J_i`` is the Jacobian of η_i with respect to φ. ``C`` may also be a
+        function of a slice of rows returning those rows' C, or a pair
+        ``(a, b)`` of shape (rows, P) each meaning ``C_i = diag(a_i) - b_i
+        b_iᵀ``: dense X is then read chunk by chunk without C ever being held
+        for every sample (for K classes, C has K² values per sample). Dense X
+        is centred chunk by chunk, so the Gram matrix is free of the
         cancellation a large offset would cause.
         """
         p, n_eta = self.n_features, self.mask.shape[1]
         H = np.zeros((p + 1, n_eta, p + 1, n_eta))
-        pairs = [(j, k) for j in range(n_eta) for k in range(j, n_eta)]
         if sp.issparse(X):
+            C = C(slice(None)) if callable(C) else C
+            if isinstance(C, tuple):
+                a, b = C
+                C = -b[:, :, None] * b[:, None, :]
+                C[:, np.arange(n_eta), np.arange(n_eta)] += a
             Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
             Z = Z.tocsr()
-            for j, k in pairs:
-                H[:, j, :, k] = (Z.T @ Z.multiply(C[:, j, k][:, None])).toarray()
+            for j in range(n_eta):
+                for k in range(j, n_eta):
+                    c = C[:, j, k]
+                    if c.any():
+                        H[:, j, :, k] = (Z.T @ Z.multiply(c[:, None])).toarray()
         else:
-            for rows in row_chunks(X.shape[0], p + 1):
-                Z = np.empty((rows.stop - rows.start, p + 1))
-                np.subtract(X[rows], self.x_offset, out=Z[:, :p])
-                Z[:, :p] /= self.x_scale
-                Z[:, p] = 1.0
-                for j, k in pairs:
-                    H[:, j, :, k] += Z.T @ (C[rows, j, k][:, None] * Z)
-        for j, k in pairs:
-            H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
-            H[:, k, :, j] = H[:, j, :, k].T
+            self._dense_gram(X, C if callable(C) else C.__getitem__, H)
+        for j in range(n_eta):
+            for k in range(j, n_eta):
+                H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
+                H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
+
+    def _dense_gram(self, X, C_rows, H):
+        """Set H[:, j, :, k] (j ≤ k) to Σ_i C_ijk z_i z_iᵀ, row chunk by chunk.
+
+        Per chunk, a block whose weights are all zero (a Fisher information's
+        off-diagonal block, a constant column's) costs nothing; a diagonal
+        block with non-negative weights is one symmetric rank-k update
+        (``syrk``) of √c·Z, half the work of a general product; the other
+        blocks of a row j of blocks are one matrix product together.
+        """
+        p, n_eta = self.n_features, H.shape[1]
+        upper = [np.zeros((p + 1, p + 1), order="F") for _ in range(n_eta)]
+        low_rank = None  # Σ (b ⊗ z)(b ⊗ z)ᵀ for curvatures diag(a) - b bᵀ
+        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
+        Z = np.empty((rows_per_chunk, p + 1))
+        WZ = np.empty((rows_per_chunk, n_eta, p + 1))
+        for rows in row_chunks(X.shape[0], p + 1):
+            m = rows.stop - rows.start
+            z = Z[:m]
+            np.subtract(X[rows], self.x_offset, out=z[:, :p])
+            z[:, p] = 1.0
+            C = C_rows(rows)
+            if isinstance(C, tuple) and C[0].min() >= 0:
+                a, b = C
+                for j in range(n_eta):
+                    wz = WZ[:m, 0]
+                    np.multiply(z, np.sqrt(a[:, j])[:, None], out=wz)
+                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                bz = WZ[:m]
+                np.multiply(b[:, :, None], z[:, None, :], out=bz)
+                bz = bz.reshape(m, -1)
+                if low_rank is None:
+                    low_rank = np.zeros((bz.shape[1], bz.shape[1]), order="F")
+                low_rank = syrk(1.0, bz.T, beta=1.0, c=low_rank, overwrite_c=1)
+                continue
+            if isinstance(C, tuple):
+                a, b = C
+                C = -b[:, :, None] * b[:, None, :]
+                C[:, np.arange(n_eta), np.arange(n_eta)] += a
+            C = np.ascontiguousarray(C.transpose(1, 2, 0))  # (P, P, m)
+            for j in range(n_eta):
+                ks = [k for k in range(j, n_eta) if C[j, k].any()]
+                if ks and ks[0] == j and C[j, j].min() >= 0:
+                    wz = WZ[:m, 0]
+                    np.multiply(z, np.sqrt(C[j, j])[:, None], out=wz)
+                    # wz.T is Fortran-ordered: syrk reads it in place.
+                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                    ks = ks[1:]
+                if ks:
+                    wz = WZ[:m, : len(ks)]
+                    np.multiply(z[:, None, :], C[j, ks].T[:, :, None], out=wz)
+                    block = z.T @ wz.reshape(m, -1)
+                    for i, k in enumerate(ks):
+                        H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
+        for j, U in enumerate(upper):
+            H[:, j, :, j] += np.triu(U) + np.triu(U, 1).T
+        if low_rank is not None:  # only its upper triangle of blocks is used
+            low_rank = np.triu(low_rank) + np.triu(low_rank, 1).T
+            H -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
+        # The columns were centred, not scaled: scaling is exact enough after
+        # the products (no cancellation), and a division per value saved.
+        inv_scale = np.append(1.0 / self.x_scale, 1.0)
+        H *= inv_scale[:, None, None, None]
+        H *= inv_scale[None, None, :, None]
