@@ -26,8 +26,8 @@ _SHARED_PARAMETERS = """
         (``sum(sample_weight)`` instead of ``n_samples`` with weights).
     fit_intercept : bool, default=True
     solver : {"auto", "newton", "lbfgs", "newton-cg"}, default="auto"
-        "auto" takes Newton's method for dense data of moderate width and
-        L-BFGS for sparse or wide data.
+        "auto" takes Newton's method up to 500 parameters (1000 with
+        several classes' logits), dense or sparse X, and L-BFGS beyond.
     max_iter : int, default=200
     tol : float, default=1e-8
         Convergence when the sup-norm of the objective's gradient (w.r.t. the

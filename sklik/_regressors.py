@@ -48,8 +48,8 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         Whether log σ is a linear function of x, fitted jointly with μ.
     solver : {"auto", "lstsq", "newton", "lbfgs", "newton-cg"}, default="auto"
         "auto" takes the exact least-squares solution when it applies
-        (constant σ, alpha=0), Newton (Fisher scoring) for dense data of
-        moderate width and L-BFGS otherwise.
+        (constant σ, alpha=0), Newton's method up to 1000 parameters (dense
+        or sparse X) and L-BFGS beyond.
     max_iter : int, default=200
         Maximum number of solver iterations.
     tol : float, default=1e-8
