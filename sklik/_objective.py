@@ -68,7 +68,8 @@ class NLLObjective:
         pen = self.penalty * phi
         c_val, c_grad = self._centring(phi)
         value = self.w @ nll + 0.5 * phi @ pen + c_val
-        grad = self.model.backward(self.X, self.w[:, None] * G) + pen + c_grad
+        G *= self.w[:, None]  # in place: G is this call's own array
+        grad = self.model.backward(self.X, G) + pen + c_grad
         self._last_call = (phi.copy(), value, grad.copy())
         return value, grad
 

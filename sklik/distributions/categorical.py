@@ -54,7 +54,7 @@ class Categorical(Distribution):
         logp = log_softmax(eta, axis=1)
         codes = _codes(y)
         nll = -np.take_along_axis(logp, codes[:, None], axis=1)[:, 0]
-        grad = np.exp(logp)
+        grad = np.exp(logp, out=logp)  # in place: one (n, K) array, not two
         grad[np.arange(len(codes)), codes] -= 1.0
         return nll, grad
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import dsyrk as syrk
 
 _CHUNK_ELEMENTS = 1 << 16
 
@@ -196,12 +195,15 @@ class LinearModel:
 
         Per chunk, a block whose weights are all zero (a Fisher information's
         off-diagonal block, a constant column's) costs nothing; a diagonal
-        block with non-negative weights is one symmetric rank-k update
-        (``syrk``) of √c·Z, half the work of a general product; the other
-        blocks of a row j of blocks are one matrix product together.
+        block with non-negative weights is one symmetric rank-k update of
+        √c·Z (numpy's ``w.T @ w`` calls ``syrk``), half the work of a general
+        product; the other blocks of a row j of blocks are one matrix product
+        together.
         """
         p, n_eta = self.n_features, H.shape[1]
-        upper = [np.zeros((p + 1, p + 1), order="F") for _ in range(n_eta)]
+        # numpy's matmul computes wᵀw (same buffer) as a symmetric rank-k
+        # update; it also keeps every product on numpy's BLAS thread pool.
+        sym = np.zeros((n_eta, p + 1, p + 1))
         low_rank = None  # Σ (b ⊗ z)(b ⊗ z)ᵀ for curvatures diag(a) - b bᵀ
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
         Z = np.empty((rows_per_chunk, p + 1))
@@ -217,13 +219,13 @@ class LinearModel:
                 for j in range(n_eta):
                     wz = WZ[:m, 0]
                     np.multiply(z, np.sqrt(a[:, j])[:, None], out=wz)
-                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                    sym[j] += wz.T @ wz
                 bz = WZ[:m]
                 np.multiply(b[:, :, None], z[:, None, :], out=bz)
                 bz = bz.reshape(m, -1)
                 if low_rank is None:
-                    low_rank = np.zeros((bz.shape[1], bz.shape[1]), order="F")
-                low_rank = syrk(1.0, bz.T, beta=1.0, c=low_rank, overwrite_c=1)
+                    low_rank = np.zeros((bz.shape[1], bz.shape[1]))
+                low_rank += bz.T @ bz
                 continue
             if isinstance(C, tuple):
                 a, b = C
@@ -235,8 +237,7 @@ class LinearModel:
                 if ks and ks[0] == j and C[j, j].min() >= 0:
                     wz = WZ[:m, 0]
                     np.multiply(z, np.sqrt(C[j, j])[:, None], out=wz)
-                    # wz.T is Fortran-ordered: syrk reads it in place.
-                    upper[j] = syrk(1.0, wz.T, beta=1.0, c=upper[j], overwrite_c=1)
+                    sym[j] += wz.T @ wz
                     ks = ks[1:]
                 if ks:
                     wz = WZ[:m, : len(ks)]
@@ -244,10 +245,9 @@ class LinearModel:
                     block = z.T @ wz.reshape(m, -1)
                     for i, k in enumerate(ks):
                         H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
-        for j, U in enumerate(upper):
-            H[:, j, :, j] += np.triu(U) + np.triu(U, 1).T
-        if low_rank is not None:  # only its upper triangle of blocks is used
-            low_rank = np.triu(low_rank) + np.triu(low_rank, 1).T
+        for j in range(n_eta):
+            H[:, j, :, j] += sym[j]
+        if low_rank is not None:
             H -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
         # The columns were centred, not scaled: scaling is exact enough after
         # the products (no cancellation), and a division per value saved.
