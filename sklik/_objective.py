@@ -119,7 +119,7 @@ class NLLObjective:
         eta = self._eta(phi)
         # diag(a) - b bᵀ per sample (softmax): the same matrix, fewer products.
         # The canonical link's Fisher information is its Hessian.
-        factors = getattr(self.dist, "hessian_factors", None)
+        factors = self.dist.hessian_factors
 
         def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
             if factors is not None:
