@@ -5,6 +5,7 @@ the parameters are fitted by minimising the negative log-likelihood, and the
 fitted model predicts the whole distribution or its most probable value.
 """
 
+from sklik import metrics
 from sklik._classifiers import BernoulliNLLClassifier, CategoricalNLLClassifier
 from sklik._multioutput import MultiOutputNLL
 from sklik._regressors import GaussianNLLRegressor
@@ -16,4 +17,5 @@ __all__ = [
     "CategoricalNLLClassifier",
     "GaussianNLLRegressor",
     "MultiOutputNLL",
+    "metrics",
 ]

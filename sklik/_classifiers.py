@@ -11,7 +11,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
+from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+from sklik.distributions.label import label_codes
+
+#: A sample's own class with fitted probability above 1 - SEPARATION_GATE
+#: triggers the (quasi-)separation test after an unpenalised fit.
+SEPARATION_GATE = 1e-8
 
 _SHARED_PARAMETERS = """
     alpha : float, default=0.0
@@ -20,8 +26,8 @@ _SHARED_PARAMETERS = """
         (``sum(sample_weight)`` instead of ``n_samples`` with weights).
     fit_intercept : bool, default=True
     solver : {"auto", "newton", "lbfgs", "newton-cg"}, default="auto"
-        "auto" takes Newton's method for dense data of moderate width and
-        L-BFGS for sparse or wide data.
+        "auto" takes Newton's method up to 500 parameters (1000 with
+        several classes' logits), dense or sparse X, and L-BFGS beyond.
     max_iter : int, default=200
     tol : float, default=1e-8
         Convergence when the sup-norm of the objective's gradient (w.r.t. the
@@ -29,6 +35,47 @@ _SHARED_PARAMETERS = """
     warm_start : bool, default=False
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by the weight of its class.
+"""
+
+
+def _quasi_separable(objective, log_p, codes, used):
+    """Whether some samples are separated perfectly (the MLE is at infinity).
+
+    Gated so that ordinary fits pay nothing: the linear programme of
+    :mod:`sklik._separation` runs only when some sample's own class has a
+    fitted probability within ``SEPARATION_GATE`` of one (which a separated
+    sample reaches as the optimiser pushes its coefficients towards
+    infinity) and the programme is small enough.
+    """
+    own = log_p[np.arange(len(codes)), codes][used]
+    if not np.any(own >= np.log1p(-SEPARATION_GATE)):
+        return False
+    model, X = objective.model, objective.X
+    if lp_size(int(used.sum()), X.shape[1], log_p.shape[1], model.fit_intercept) > (
+        MAX_LP_NONZEROS
+    ):
+        return False
+    direction = separating_direction(
+        X[np.flatnonzero(used)],
+        codes[used],
+        log_p.shape[1],
+        fit_intercept=model.fit_intercept,
+        offset=model.x_offset,
+        scale=model.x_scale,
+    )
+    return direction is not None
+
+
+_FORWARDING_NOTES = """
+    ``predict_proba``, ``predict_log_proba`` and ``classes_`` are what
+    scikit-learn's tools forward; ``predict_dist`` and ``nll`` are not
+    forwarded by ``Pipeline``, ``GridSearchCV``, ``CalibratedClassifierCV``
+    or ``VotingClassifier``. :func:`sklik.metrics.neg_nll_scorer` (equal to
+    ``scoring="neg_log_loss"``) and :func:`sklik.metrics.neg_brier_scorer`
+    work through them; ``LabelDistribution(model.predict_log_proba(X),
+    model.classes_)`` rebuilds the distribution. Inside ``VotingClassifier``
+    the members are fitted on encoded labels (0, 1, ...), so their own
+    ``classes_`` are those codes.
 """
 
 
@@ -56,7 +103,10 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
     def _encode_target(self, y, sample_weight):
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(f"y: {exc}") from exc
         classes, codes = np.unique(y, return_inverse=True)
         self._check_n_classes(classes)
         if self.class_weight is not None:
@@ -68,7 +118,17 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
                     f"got {self.class_weight!r}."
                 )
             cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            if not np.all(np.isfinite(cw) & (cw >= 0)):
+                raise ValueError(
+                    "class_weight must give every class a finite, non-negative "
+                    f"weight; got {self.class_weight!r}."
+                )
             sample_weight = sample_weight * cw[codes]
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "class_weight and sample_weight leave no sample with a "
+                    "positive weight."
+                )
         self.classes_ = classes
         return codes, sample_weight, self._make_distribution(len(classes))
 
@@ -83,9 +143,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         y = column_or_1d(y)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
-        return LabelDistribution(
-            np.zeros((n_samples, len(self.classes_))), self.classes_
-        )._codes(y)
+        return label_codes(y, self.classes_)
 
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
@@ -96,14 +154,18 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         used = objective.w > 0
         correct = np.argmax(log_p, axis=1) == codes
         if np.all(correct[used]):
-            warnings.warn(
-                "The classes are linearly separable: with alpha=0 the maximum-"
-                "likelihood coefficients are infinite, so the returned ones are "
-                "finite but arbitrary in size. Set alpha > 0 for a unique, "
-                "finite fit.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+            kind = "linearly separable"
+        elif _quasi_separable(objective, log_p, codes, used):
+            kind = "quasi-separable (a hyperplane separates some samples perfectly)"
+        else:
+            return
+        warnings.warn(
+            f"The classes are {kind}: with alpha=0 the maximum-likelihood "
+            "coefficients are infinite, so the returned ones are finite but "
+            "arbitrary in size. Set alpha > 0 for a unique, finite fit.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def decision_function(self, X):
         """The logits x·W + b: shape (n_samples,) for two classes, else (n, K)."""
@@ -170,6 +232,8 @@ class BernoulliNLLClassifier(_NLLClassifier):
         Present when X had string column names.
     n_iter_ : int
 
+    Notes
+    -----""" + _FORWARDING_NOTES + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -179,10 +243,10 @@ class BernoulliNLLClassifier(_NLLClassifier):
     >>> X = StandardScaler().fit_transform(X)
     >>> clf = BernoulliNLLClassifier(alpha=1e-2).fit(X, y)
     >>> clf.predict_proba(X[:2]).round(3)
-    array([[1., 0.],
-           [1., 0.]])
+    array([[1.   , 0.   ],
+           [0.998, 0.002]])
     >>> round(clf.score(X, y), 3)
-    0.982
+    0.986
     """
     )
 
@@ -233,6 +297,8 @@ class CategoricalNLLClassifier(_NLLClassifier):
         Present when X had string column names.
     n_iter_ : int
 
+    Notes
+    -----""" + _FORWARDING_NOTES + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -242,7 +308,7 @@ class CategoricalNLLClassifier(_NLLClassifier):
     >>> clf.coef_.sum(axis=0).round(12) + 0.0
     array([0., 0., 0., 0.])
     >>> clf.predict_dist(X[:1]).probs.round(3)
-    array([[0.98 , 0.02 , 0.   ]])
+    array([[0.996, 0.004, 0.   ]])
     """
     )
 

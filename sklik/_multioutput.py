@@ -5,8 +5,27 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from sklik._base import NLLEstimator, keep_state_on_error
+from sklik._base import (
+    NLLEstimator,
+    check_real,
+    keep_state_on_error,
+    naming_the_input,
+)
 from sklik._regressors import GaussianNLLRegressor
+
+
+def _column(Y, j):
+    """Column j of Y; an object column of numbers or booleans gets their dtype.
+
+    A y that mixes label columns with numeric ones is an object array, in
+    which integer labels would not be recognised as class labels.
+    """
+    col = Y[:, j]
+    if col.dtype == object:
+        typed = np.asarray(col.tolist())
+        if typed.dtype.kind in "biuf":
+            return typed
+    return col
 
 
 class MultiOutputNLL(BaseEstimator):
@@ -33,6 +52,16 @@ class MultiOutputNLL(BaseEstimator):
     feature_names_in_ : ndarray of str
         Present when X had string column names.
 
+    Notes
+    -----
+    ``predict(X, return_std=True)`` needs every output to be a regressor;
+    only then can ``Pipeline`` and the scorers of :mod:`sklik.metrics` score
+    the model inside a pipeline. With a classifier among the outputs, score
+    the bare estimator (the scorers then use ``predict_dist``) or call
+    ``nll``. A y mixing label columns with numbers is an object array; a
+    column of numeric labels in it is given its numeric dtype before its
+    classifier sees it.
+
     Examples
     --------
     >>> from sklearn.datasets import load_linnerud
@@ -42,7 +71,7 @@ class MultiOutputNLL(BaseEstimator):
     >>> model.predict(X[:2]).shape
     (2, 3)
     >>> [round(float(d.std()[0]), 2) for d in model.predict_dist(X[:1])]
-    [20.91, 3.68, 6.86]
+    [20.59, 2.1, 6.76]
     """
 
     def __init__(self, outputs=None):
@@ -51,6 +80,11 @@ class MultiOutputNLL(BaseEstimator):
     def _templates(self, n_outputs):
         if self.outputs is None:
             return [GaussianNLLRegressor() for _ in range(n_outputs)]
+        if not isinstance(self.outputs, list | tuple):
+            raise TypeError(
+                "outputs must be None or a list of sklik estimators, one per "
+                f"column of y; got {type(self.outputs).__name__}."
+            )
         outputs = list(self.outputs)
         if len(outputs) != n_outputs:
             raise ValueError(
@@ -76,12 +110,17 @@ class MultiOutputNLL(BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator. If fit raises, a previously fitted state is
+            left untouched and usable.
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64)
+        check_real(X, "X")
+        with naming_the_input():
+            X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64)
         Y = self._check_y(y, X.shape[0])
         templates = self._templates(Y.shape[1])
         self.outputs_ = [
-            clone(est).fit(X, Y[:, j], sample_weight) for j, est in enumerate(templates)
+            clone(est).fit(X, _column(Y, j), sample_weight)
+            for j, est in enumerate(templates)
         ]
         self.n_outputs_ = Y.shape[1]
         return self
@@ -103,9 +142,11 @@ class MultiOutputNLL(BaseEstimator):
 
     def _X(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
-        )
+        check_real(X, "X")
+        with naming_the_input():
+            return validate_data(
+                self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
+            )
 
     def _all_regressors(self, estimators) -> bool:
         return not any(is_classifier(est) for est in estimators)
@@ -154,7 +195,7 @@ class MultiOutputNLL(BaseEstimator):
         Y = self._check_y(y, X.shape[0])
         return float(
             sum(
-                est.nll(X, Y[:, j], sample_weight)
+                est.nll(X, _column(Y, j), sample_weight)
                 for j, est in enumerate(self.outputs_)
             )
         )
@@ -167,7 +208,7 @@ class MultiOutputNLL(BaseEstimator):
         return float(
             np.mean(
                 [
-                    est.score(X, Y[:, j], sample_weight)
+                    est.score(X, _column(Y, j), sample_weight)
                     for j, est in enumerate(self.outputs_)
                 ]
             )
@@ -175,7 +216,8 @@ class MultiOutputNLL(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        templates = self.outputs if self.outputs is not None else []
+        templates = self.outputs if isinstance(self.outputs, list | tuple) else []
+        templates = [est for est in templates if isinstance(est, NLLEstimator)]
         if self._all_regressors(templates):
             tags.estimator_type = "regressor"
             tags.regressor_tags = RegressorTags()

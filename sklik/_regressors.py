@@ -4,8 +4,9 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 
-from sklik._base import NLLEstimator, _check_param
+from sklik._base import NLLEstimator, _check_param, as_real_array
 from sklik.distributions import Normal
+from sklik.distributions.normal import weighted_mean_sd
 
 #: σ floor as a fraction of the weighted standard deviation of y.
 SCALE_FLOOR_RATIO = 1e-6
@@ -13,9 +14,7 @@ SCALE_FLOOR_RATIO = 1e-6
 
 def _scale_floor(y, sample_weight):
     """σ_min: a tiny fraction of y's spread (or magnitude), so that y·c gives σ·c."""
-    w = sample_weight / sample_weight.sum()
-    mean = w @ y
-    spread = np.sqrt(w @ (y - mean) ** 2)
+    spread = weighted_mean_sd(y, sample_weight)[1]
     if not spread > 0:
         spread = np.max(np.abs(y), initial=0.0)
     return SCALE_FLOOR_RATIO * spread if spread > 0 else SCALE_FLOOR_RATIO
@@ -49,8 +48,8 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         Whether log σ is a linear function of x, fitted jointly with μ.
     solver : {"auto", "lstsq", "newton", "lbfgs", "newton-cg"}, default="auto"
         "auto" takes the exact least-squares solution when it applies
-        (constant σ, alpha=0), Newton (Fisher scoring) for dense data of
-        moderate width and L-BFGS otherwise.
+        (constant σ, alpha=0), Newton's method up to 1000 parameters (dense
+        or sparse X) and L-BFGS beyond.
     max_iter : int, default=200
         Maximum number of solver iterations.
     tol : float, default=1e-8
@@ -79,8 +78,26 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
 
     Notes
     -----
-    Wrapped in ``GridSearchCV``, ``predict(X, return_std=True)`` is not
-    forwarded by the search object: call it on ``search.best_estimator_``.
+    Known limits in scikit-learn's tools:
+
+    - ``Pipeline`` forwards ``predict(X, return_std=True)`` but not
+      ``predict_dist`` or ``nll``: score pipelines with the scorers of
+      :mod:`sklik.metrics` (``neg_nll_scorer``, ``neg_crps_scorer``), which
+      use ``return_std``, or call ``pipe[-1].predict_dist(pipe[:-1].transform(X))``.
+    - ``GridSearchCV`` (and the other search objects) do not forward
+      ``return_std``: call ``search.best_estimator_.predict(X,
+      return_std=True)``.
+    - ``StackingRegressor`` forwards ``return_std`` to a sklik
+      ``final_estimator``; ``VotingRegressor``, ``BaggingRegressor``,
+      ``MultiOutputRegressor`` and ``TransformedTargetRegressor`` do not (the
+      last could not transform σ anyway). For several targets use
+      :class:`~sklik.MultiOutputNLL`.
+    - ``IterativeImputer(estimator=GaussianNLLRegressor(),
+      sample_posterior=True)`` draws imputations from Normal(μ(x), σ(x)).
+    - ``alpha`` penalises the mean's coefficients in the units of y, so its
+      effect changes with the units of y; with ``heteroscedastic=True`` the
+      same ``alpha`` also penalises the (unitless) log-scale coefficients.
+      Standardise y, or search ``alpha`` on a wide logarithmic grid.
 
     Examples
     --------
@@ -89,11 +106,13 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = np.array([0.1, 0.9, 2.1, 2.9])
     >>> reg = GaussianNLLRegressor().fit(X, y)
-    >>> round(reg.coef_[0], 6), round(reg.scale_, 6)
-    (np.float64(0.96), np.float64(0.089443))
+    >>> print(f"{reg.coef_[0]:.4f} {reg.intercept_:.4f} {reg.scale_:.4f}")
+    0.9600 0.0600 0.0894
     >>> mean, std = reg.predict(np.array([[4.0]]), return_std=True)
+    >>> print(f"{mean[0]:.2f} ± {std[0]:.4f}")
+    3.90 ± 0.0894
     >>> reg.predict_dist(np.array([[4.0]])).interval(0.9)[0].round(3)
-    array([3.793])
+    array([3.753])
     """
 
     def __init__(
@@ -120,6 +139,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         _check_param("heteroscedastic", self.heteroscedastic, bool)
 
     def _validate_X_y(self, X, y, reset):
+        y = y if y is None else as_real_array(y, "y")
         X, y = super()._validate_X_y(X, y, reset)
         return X, column_or_1d(y, warn=True).astype(np.float64)
 
@@ -127,7 +147,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         return y, sample_weight, Normal(_scale_floor(y, sample_weight))
 
     def _encode_new_target(self, y, n_samples):
-        y = column_or_1d(np.asarray(y, dtype=np.float64))
+        y = column_or_1d(as_real_array(y, "y"))
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
         return y

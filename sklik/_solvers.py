@@ -54,54 +54,177 @@ def lbfgs(objective, phi0, max_iter, tol):
     return SolverResult(res.x / D, int(res.nit), str(res.message))
 
 
+class _InnerLoopRunaway(Exception):
+    """scipy's CG-Steihaug loop exceeded any reasonable number of steps."""
+
+
 def newton_cg(objective, phi0, max_iter, tol):
-    """Trust-region Newton-CG with Hessian-vector products (``trust-ncg``)."""
-    res = scipy.optimize.minimize(
-        objective,
-        phi0,
-        jac=True,
-        hessp=objective.hessp,
-        method="trust-ncg",
-        options={"maxiter": max_iter, "gtol": tol},
-    )
+    """Trust-region Newton-CG with Hessian-vector products (``trust-ncg``).
+
+    scipy's inner CG-Steihaug loop has no iteration cap, and on a badly
+    scaled problem it can run forever; Hessian-vector products are therefore
+    capped per outer iteration (CG needs at most len(φ) of them in exact
+    arithmetic), ending the fit at the last iterate with a message.
+    """
+    state = {"products": 0, "phi": np.array(phi0, dtype=np.float64), "nit": 0}
+    limit = 10 * len(state["phi"]) + 50
+
+    def callback(intermediate_result):
+        state.update(products=0, phi=intermediate_result.x.copy())
+        state["nit"] += 1
+
+    def hessp(phi, v):
+        state["products"] += 1
+        if state["products"] > limit:
+            raise _InnerLoopRunaway
+        return objective.hessp(phi, v)
+
+    try:
+        res = scipy.optimize.minimize(
+            objective,
+            phi0,
+            jac=True,
+            hessp=hessp,
+            method="trust-ncg",
+            callback=callback,
+            options={"maxiter": max_iter, "gtol": tol},
+        )
+    except _InnerLoopRunaway:
+        message = "the trust-region subproblem's CG loop did not converge"
+        return SolverResult(state["phi"], state["nit"], message)
     return SolverResult(res.x, int(res.nit), str(res.message))
 
 
-def _newton_direction(H, g, rcond=1e-10):
-    """The minimum-norm solution of H d = -g, or None if H is indefinite.
+def _unit_diagonal(diag):
+    """Jacobi scaling s with s_i² diag_i = 1, or 1 where diag_i is negligible.
 
-    Cholesky when H is well conditioned; otherwise the eigendecomposition,
-    dropping eigenvalues below ``rcond`` times the largest. Null-space
-    directions of a singular H (separable classes, p > n) then get no step,
-    instead of a step made of amplified rounding errors.
+    Solving in the scaled coordinates removes the ill-conditioning that mere
+    units cause, e.g. a mean measured in sd(y) when an outlier inflates sd(y)
+    far beyond the residual scale. Diagonal entries below eps times the
+    largest are rounding error (a constant column, centred): scaling them up
+    would turn noise into a direction, so they are left alone and the solve
+    treats them as the null directions they are.
     """
+    keep = diag > np.finfo(float).eps * np.max(diag, initial=0.0)
+    return np.where(keep, 1.0 / np.sqrt(np.where(keep, diag, 1.0)), 1.0)
+
+
+def _newton_direction(H, g, rcond=1e-10):
+    """The solution of H d = -g by Cholesky, or None unless H is well conditioned.
+
+    Conditioning is judged on the Jacobi-scaled H (unit diagonal).
+    """
+    s = _unit_diagonal(np.diag(H))
     try:
-        L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
-        if np.min(np.diag(L)) ** 2 > rcond * np.max(np.diag(H)):
-            return scipy.linalg.cho_solve((L, True), -g, check_finite=False)
+        L = scipy.linalg.cholesky(H * np.outer(s, s), lower=True, check_finite=False)
+        if np.min(np.diag(L)) ** 2 > rcond:
+            return s * scipy.linalg.cho_solve((L, True), -g * s, check_finite=False)
     except np.linalg.LinAlgError:
         pass
-    eigval, eigvec = scipy.linalg.eigh(H, check_finite=False)
-    if eigval[0] < -rcond * abs(eigval[-1]):
-        return None
-    keep = eigval > rcond * eigval[-1]
+    return None
+
+
+def _fallback_direction(objective, phi, H, g, rcond=1e-10):
+    """A descent direction where Newton's own step (Cholesky of H) is unsafe.
+
+    - H positive semi-definite but singular or ill-conditioned (collinear
+      columns, separable classes, p > n): forming H squared the condition
+      number of the design, so solve from a square root of the curvature
+      instead (:func:`_root_direction`).
+    - H indefinite (the Gaussian's scale far from its optimum): a Fisher
+      scoring step, unless it would change η by more than ``_MAX_ETA_STEP``;
+      then H with its eigenvalues replaced by their absolute values
+      ("saddle-free" Newton). Far below the optimal σ the observed curvature
+      of log σ (~2z²) is large while the Fisher information (2) gives a step
+      of size ~z²/2, a direction that only a vanishing step can follow.
+    """
+    s = _unit_diagonal(np.diag(H))
+    eigval, eigvec = scipy.linalg.eigh(H * np.outer(s, s), check_finite=False)
+    if eigval[0] >= -rcond * abs(eigval[-1]):
+        return _root_direction(objective, phi, g)
+    d = _newton_direction(objective.hessian(phi, fisher=True), g)
+    if d is not None and _eta_change(objective, d) <= _MAX_ETA_STEP:
+        return d
+    return s * _eig_direction(np.abs(eigval), eigvec, g * s, rcond)
+
+
+def _eig_direction(eigval, eigvec, g, rcond):
+    """-V diag(1/λ) Vᵀ g over the eigenvalues above ``rcond`` times the largest.
+
+    Null-space directions get no step, instead of a step made of amplified
+    rounding errors: the minimum-norm solution.
+    """
+    keep = eigval > rcond * eigval.max()
     return -eigvec[:, keep] @ ((eigvec[:, keep].T @ g) / eigval[keep])
+
+
+#: Largest square root of the curvature (entries) the Newton solver forms.
+_MAX_ROOT_ENTRIES = 1 << 25
+
+
+def _root_direction(objective, phi, g, rcond=1e-10):
+    """A Fisher-scoring step from the SVD of a square root R of the curvature.
+
+    RᵀR is the Fisher information (the Hessian itself for the logit and
+    softmax links), so solving through R's singular values loses
+    cond(design) digits instead of cond(design)²: unscaled polynomial or
+    nearly collinear columns still get an accurate step. Singular values at
+    rounding level (exact collinearity, p > n) get no step (minimum norm).
+    Problems too large to hold R fall back on the eigendecomposition of the
+    Fisher information.
+    """
+    n_rows = objective.X.shape[0] * objective.model.mask.shape[1]
+    if n_rows * len(phi) > _MAX_ROOT_ENTRIES:
+        F = objective.hessian(phi, fisher=True)
+        s = _unit_diagonal(np.diag(F))
+        eigval, eigvec = scipy.linalg.eigh(F * np.outer(s, s), check_finite=False)
+        return s * _eig_direction(np.clip(eigval, 0.0, None), eigvec, g * s, rcond)
+    root = objective.fisher_root(phi)
+    scale = _unit_diagonal(np.einsum("ij,ij->j", root, root))
+    # QR first: the SVD of the small triangular factor is much cheaper.
+    R = scipy.linalg.qr(root * scale, mode="r", check_finite=False)[0][: len(phi)]
+    _, s, Vt = scipy.linalg.svd(
+        R, full_matrices=False, check_finite=False, lapack_driver="gesvd"
+    )
+    keep = s > np.finfo(float).eps * max(root.shape) * s[0]
+    return -scale * (Vt[keep].T @ ((Vt[keep] @ (g * scale)) / s[keep] ** 2))
+
+
+#: Largest change of η, in units of ``Distribution.eta_scale``, one Newton step
+#: may make: a quadratic model is not trusted further (and ``exp`` would overflow).
+_MAX_ETA_STEP = 20.0
+
+
+def _eta_change(objective, d):
+    """The largest change of η, in ``eta_scale`` units, of the full step d."""
+    change = objective.model.forward(objective.X, d) / objective.model.eta_scale
+    return np.max(np.abs(change), initial=0.0)
+
+
+#: Relative decrease below which the value of the objective cannot confirm a
+#: Newton step: with large coefficients on an ill-conditioned design, rounding
+#: in η makes the value noisy at this level, while the gradient still guides.
+_UNRESOLVED = 1e-10
 
 
 def newton(objective, phi0, max_iter, tol):
     """Newton's method with the full p×p Hessian and a backtracking line search.
 
-    Where the Hessian is not positive definite (the Gaussian's scale far from
-    its optimum) the step uses the Fisher information instead (a scoring
-    step). Once a full step has cut the gradient fiftyfold, the next steps
+    Where the Hessian is ill-conditioned or indefinite, the step comes from
+    :func:`_fallback_direction`. A step that changes η by more than
+    ``_MAX_ETA_STEP`` (in units of the distribution's ``eta_scale``; read
+    off the first trial point, which the line search evaluates anyway) is
+    shortened to that. Steps are then halved until the Armijo condition
+    holds, with a tolerance of a few rounding errors so that the last, tiny
+    steps near the optimum are accepted; a step whose promised decrease is
+    below ``_UNRESOLVED`` relative is accepted if it reduces the gradient
+    instead. Once a full step has cut the gradient fiftyfold, the next steps
     reuse that Hessian for as long as each cuts the gradient fiftyfold again
-    (chord steps: the Hessian is the costly part of an iteration). Steps are
-    halved until the Armijo condition holds, with a
-    tolerance of a few rounding errors so that the last, tiny steps near the
-    optimum are accepted.
+    (chord steps: the Hessian is the costly part of an iteration).
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
+    eta = objective._eta(phi)  # cached: no extra pass over X
     H, chord = None, False
     for it in range(max_iter):
         if np.max(np.abs(g), initial=0.0) <= tol:
@@ -113,14 +236,26 @@ def newton(objective, phi0, max_iter, tol):
             H = objective.hessian(phi)
             d = _newton_direction(H, g)
         if d is None or g @ d >= 0:
-            d = _newton_direction(objective.hessian(phi, fisher=True), g)
+            d = _fallback_direction(objective, phi, H, g)
         slope = g @ d
+        if not slope < 0:
+            return SolverResult(phi, it, "no descent direction")
         step = 1.0
         while True:
             f_new, g_new = objective(phi + step * d)
+            if step == 1.0:
+                change = (objective._eta(phi + d) - eta) / objective.model.eta_scale
+                largest = np.max(np.abs(change), initial=0.0)
+                if largest > _MAX_ETA_STEP:
+                    step = _MAX_ETA_STEP / largest
+                    continue
             slack = 16 * np.finfo(float).eps * abs(f)
             if f_new <= f + 1e-4 * step * slope + slack:
                 break
+            if -slope <= _UNRESOLVED * max(abs(f), 1.0) and np.max(
+                np.abs(g_new)
+            ) < np.max(np.abs(g)):
+                break  # a decrease f cannot resolve: judged by the gradient
             step *= 0.5
             if step < 1e-12:
                 return SolverResult(phi, it, "line search failed")
@@ -131,6 +266,7 @@ def newton(objective, phi0, max_iter, tol):
         shrink = np.max(np.abs(g_new), initial=0.0) / np.max(np.abs(g))
         chord = step == 1.0 and shrink <= 0.02
         phi, f, g = phi + step * d, f_new, g_new
+        eta = objective._eta(phi)  # the point just evaluated: cached
     return SolverResult(phi, max_iter, "max_iter reached")
 
 
@@ -186,7 +322,9 @@ def _dense_lstsq(objective):
     if model.mask[-1, 0]:
         cols.append(np.ones((X.shape[0], 1)))
     Z = np.hstack(cols) * sw[:, None]
-    return scipy.linalg.lstsq(Z, objective.y * sw, lapack_driver="gelsd")[0]
+    # φ measures the mean's coefficients in units of eta_scale (y's spread).
+    target = objective.y * sw / model.eta_scale[0]
+    return scipy.linalg.lstsq(Z, target, lapack_driver="gelsd")[0]
 
 
 def _log_scale_excess(sigma, dist):
@@ -245,6 +383,6 @@ def solve(objective, phi0, solver, max_iter, tol, warn_context=""):
             f"tol={tol:g}.{warn_context} Increase max_iter, loosen tol, or "
             "add regularisation (alpha > 0).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return result, converged

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklik import (
@@ -20,13 +22,6 @@ ESTIMATORS = [
 ]
 
 # Why each expected failure is expected, and which test replaces it.
-_NO_UNIQUE_MLE = (
-    "the check fits 15 samples with 30 features at alpha=0: the classes are "
-    "separable, so the maximum likelihood estimate does not exist (it lies at "
-    "infinity) and any finite stopping point depends on rounding. Replaced by "
-    "test_weights_equal_repeats (n >> p, where the optimum is unique) and "
-    "test_weights_equal_repeats_on_check_data_with_alpha."
-)
 _NO_UNIQUE_HETERO_MLE = (
     "the check fits 15 samples with 30 features at alpha=0: the mean "
     "interpolates every sample and any sigma(x) on its floor at the samples "
@@ -38,10 +33,6 @@ EXPECTED_FAILURES = {
     "GaussianNLLRegressor(heteroscedastic=True)": {
         "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_HETERO_MLE,
         "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_HETERO_MLE,
-    },
-    "CategoricalNLLClassifier()": {
-        "check_sample_weight_equivalence_on_dense_data": _NO_UNIQUE_MLE,
-        "check_sample_weight_equivalence_on_sparse_data": _NO_UNIQUE_MLE,
     },
 }
 
@@ -72,6 +63,17 @@ def _outputs(est, X):
     return np.column_stack(est.predict(X, return_std=True))
 
 
+def _assert_weights_equal_repeats(est, X, y, sw, sparse, rtol, atol):
+    Xr, yr = X.repeat(sw, axis=0), y.repeat(sw)
+    if sparse:
+        X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
+    weighted = clone(est).fit(X, y, sample_weight=sw)
+    repeated = clone(est).fit(Xr, yr)
+    np.testing.assert_allclose(
+        _outputs(weighted, X), _outputs(repeated, X), rtol=rtol, atol=atol
+    )
+
+
 @pytest.mark.parametrize(
     "est",
     [CategoricalNLLClassifier(alpha=1e-2), BernoulliNLLClassifier(alpha=1e-2)],
@@ -79,18 +81,9 @@ def _outputs(est, X):
 )
 @pytest.mark.parametrize("sparse", [False, True])
 def test_weights_equal_repeats_on_check_data_with_alpha(est, sparse):
-    import scipy.sparse as sp
-
     X, y, sw = _check_data()
     y = y if isinstance(est, CategoricalNLLClassifier) else y % 2
-    Xr, yr = X.repeat(sw, axis=0), y.repeat(sw)
-    if sparse:
-        X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
-    weighted = est.__class__(**est.get_params()).fit(X, y, sample_weight=sw)
-    repeated = est.__class__(**est.get_params()).fit(Xr, yr)
-    np.testing.assert_allclose(
-        _outputs(weighted, X), _outputs(repeated, X), rtol=1e-7, atol=1e-9
-    )
+    _assert_weights_equal_repeats(est, X, y, sw, sparse, rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -106,8 +99,6 @@ def test_weights_equal_repeats_on_check_data_with_alpha(est, sparse):
 @pytest.mark.parametrize("sparse", [False, True])
 def test_weights_equal_repeats(est, sparse):
     """Integer weights equal repeated rows, zero weights equal dropped rows."""
-    import scipy.sparse as sp
-
     rng = np.random.RandomState(0)
     n, p = 400, 4
     X = rng.normal(size=(n, p)) * [1.0, 3.0, 0.1, 10.0] + [0.0, 5.0, -2.0, 100.0]
@@ -119,11 +110,4 @@ def test_weights_equal_repeats(est, sparse):
     else:
         y = lin + np.exp(0.3 * X[:, 0]) * rng.normal(size=n)
     sw = rng.randint(0, 4, size=n)
-    Xr, yr = X.repeat(sw, axis=0), y.repeat(sw)
-    if sparse:
-        X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
-    weighted = est.__class__(**est.get_params()).fit(X, y, sample_weight=sw)
-    repeated = est.__class__(**est.get_params()).fit(Xr, yr)
-    np.testing.assert_allclose(
-        _outputs(weighted, X), _outputs(repeated, X), rtol=1e-8, atol=1e-10
-    )
+    _assert_weights_equal_repeats(est, X, y, sw, sparse, rtol=1e-8, atol=1e-10)

@@ -27,6 +27,10 @@ class Distribution(ABC):
 
     param_names: tuple[str, ...] = ()
     shift_invariant: bool = False
+    #: Optional method ``hessian_factors(y, eta) -> (a, b)``, both (n, P),
+    #: giving the per-sample Hessian as ``diag(a) - b bᵀ`` (softmax), so the
+    #: Gram matrix takes P + 1 products instead of P(P+1)/2. None: not given.
+    hessian_factors = None
 
     @property
     def n_params(self) -> int:

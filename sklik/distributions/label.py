@@ -54,16 +54,7 @@ class LabelDistribution:
         y = np.asarray(y)
         if y.shape != (len(self),):
             raise ValueError(f"y must have shape ({len(self)},); got {y.shape}.")
-        order = np.argsort(self.classes)
-        sorted_classes = self.classes[order]
-        pos = np.clip(np.searchsorted(sorted_classes, y), 0, len(order) - 1)
-        unknown = sorted_classes[pos] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y contains labels not among the classes {self.classes.tolist()}: "
-                f"{np.unique(y[unknown]).tolist()}"
-            )
-        return order[pos]
+        return label_codes(y, self.classes)
 
     def logpmf(self, y) -> np.ndarray:
         """Log-probability of the label ``y[i]`` under the i-th distribution."""
@@ -91,11 +82,38 @@ class LabelDistribution:
         return -np.sum(self.probs * self.log_probs, axis=1, where=self.probs > 0)
 
     def rvs(self, size=None, random_state=None) -> np.ndarray:
-        """Draw labels: shape (n_samples,) for ``size=None``, else (size, n_samples)."""
+        """Draw labels, one per distribution per draw.
+
+        ``size=None`` gives shape (n_samples,); an int k gives (k, n_samples);
+        a tuple ending in n_samples (scipy's convention) gives that shape.
+        """
         rng = check_random_state(random_state)
-        n_draws = 1 if size is None else int(size)
+        n = len(self)
+        shape = () if size is None else tuple(np.atleast_1d(size))
+        if shape[-1:] == (n,):
+            shape = shape[:-1]
         cum = np.cumsum(self.probs, axis=1)
         cum[:, -1] = 1.0
-        u = rng.random_sample((n_draws, len(self), 1))
-        draws = self.classes[(u > cum[None]).sum(axis=2)]
-        return draws[0] if size is None else draws
+        u = rng.random_sample((*shape, n, 1))
+        return self.classes[(u > cum).sum(axis=-1)]
+
+
+def label_codes(y, classes) -> np.ndarray:
+    """Position of each label of ``y`` in ``classes``; ValueError for unknown labels.
+
+    Examples
+    --------
+    >>> label_codes(["b", "a", "b"], ["a", "b"])
+    array([1, 0, 1])
+    """
+    y, classes = np.asarray(y), np.asarray(classes)
+    order = np.argsort(classes)
+    sorted_classes = classes[order]
+    pos = np.clip(np.searchsorted(sorted_classes, y), 0, len(order) - 1)
+    unknown = sorted_classes[pos] != y
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains labels not among the classes {classes.tolist()}: "
+            f"{np.unique(y[unknown]).tolist()}"
+        )
+    return order[pos]

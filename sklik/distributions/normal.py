@@ -43,59 +43,73 @@ class Normal(Distribution):
     def example(cls):
         return cls(scale_floor=0.05)
 
-    def _scale(self, eta):
-        return self.scale_floor + np.exp(eta[:, 1])
+    def _log_scale(self, eta):
+        """log σ = log(σ_min + e^η), computed without overflow."""
+        with np.errstate(divide="ignore"):  # log(0) = -inf for a zero floor
+            return np.logaddexp(np.log(self.scale_floor), eta[:, 1])
+
+    def _standardise(self, y, eta):
+        """log σ, the residual z = (y - μ)/σ and q = e^η / σ = ∂log σ/∂η."""
+        log_sigma = self._log_scale(eta)
+        z = (y - eta[:, 0]) * np.exp(-log_sigma)
+        return log_sigma, z, np.exp(eta[:, 1] - log_sigma)
 
     def params(self, eta):
-        return {"loc": eta[:, 0], "scale": self._scale(eta)}
+        return {"loc": eta[:, 0], "scale": np.exp(self._log_scale(eta))}
 
     def nll(self, y, eta):
-        sigma = self._scale(eta)
-        z = (y - eta[:, 0]) / sigma
-        return 0.5 * _LOG_2PI + np.log(sigma) + 0.5 * z * z
+        log_sigma, z, _ = self._standardise(y, eta)
+        return 0.5 * _LOG_2PI + log_sigma + 0.5 * z * z
 
     def nll_grad(self, y, eta):
-        expo = np.exp(eta[:, 1])
-        sigma = self.scale_floor + expo
-        z = (y - eta[:, 0]) / sigma
-        nll = 0.5 * _LOG_2PI + np.log(sigma) + 0.5 * z * z
+        log_sigma, z, q = self._standardise(y, eta)
         grad = np.empty_like(eta)
-        grad[:, 0] = -z / sigma
-        grad[:, 1] = (1.0 - z * z) * (expo / sigma)
-        return nll, grad
+        grad[:, 0] = -z * np.exp(-log_sigma)
+        grad[:, 1] = (1.0 - z * z) * q
+        return 0.5 * _LOG_2PI + log_sigma + 0.5 * z * z, grad
 
     def hessian(self, y, eta):
-        expo = np.exp(eta[:, 1])
-        sigma = self.scale_floor + expo
-        q = expo / sigma
-        z = (y - eta[:, 0]) / sigma
+        log_sigma, z, q = self._standardise(y, eta)
+        inv_sigma = np.exp(-log_sigma)
         out = np.empty((eta.shape[0], 2, 2))
-        out[:, 0, 0] = 1.0 / sigma**2
-        out[:, 0, 1] = out[:, 1, 0] = 2.0 * z * q / sigma
+        out[:, 0, 0] = inv_sigma**2
+        out[:, 0, 1] = out[:, 1, 0] = 2.0 * z * q * inv_sigma
         out[:, 1, 1] = 2.0 * (z * q) ** 2 + (1.0 - z * z) * q * (1.0 - q)
         return out
 
     def fisher(self, eta):
-        expo = np.exp(eta[:, 1])
-        sigma = self.scale_floor + expo
+        log_sigma = self._log_scale(eta)
         out = np.zeros((eta.shape[0], 2, 2))
-        out[:, 0, 0] = 1.0 / sigma**2
-        out[:, 1, 1] = 2.0 * (expo / sigma) ** 2
+        out[:, 0, 0] = np.exp(-2.0 * log_sigma)
+        out[:, 1, 1] = 2.0 * np.exp(2.0 * (eta[:, 1] - log_sigma))
         return out
 
     def init_eta(self, y, sample_weight):
-        w = sample_weight / sample_weight.sum()
-        mean = w @ y
-        sd = np.sqrt(w @ (y - mean) ** 2)
+        mean, sd = weighted_mean_sd(y, sample_weight)
         excess = sd - self.scale_floor
         # With sd at or below the floor the optimum is e^eta -> 0: start far down.
         log_excess = np.log(excess) if excess > 0 else np.log(self.scale_floor) - 30
         return np.array([mean, log_excess])
 
     def eta_scale(self, y, sample_weight):
-        w = sample_weight / sample_weight.sum()
-        sd = np.sqrt(w @ (y - w @ y) ** 2)
-        return np.array([sd if sd > 0 else max(self.scale_floor, 1.0), 1.0])
+        sd = weighted_mean_sd(y, sample_weight)[1]
+        size = np.max(np.abs(y), initial=0.0)  # for a constant y
+        return np.array([sd if sd > 0 else size if size > 0 else 1.0, 1.0])
 
     def to_scipy(self, eta):
-        return stats.norm(loc=eta[:, 0], scale=self._scale(eta))
+        return stats.norm(**self.params(eta))
+
+
+def weighted_mean_sd(y, sample_weight):
+    """Weighted mean and standard deviation of y; the sd is exactly 0 if y is constant.
+
+    Deviations are taken from one of the weighted samples first, so that a
+    constant y (among samples of positive weight) has a spread of exactly 0,
+    not the rounding error of its mean (which, for y ~ 1e6, once made the
+    mean's internal units 1e-10 and the optimiser loop forever).
+    """
+    w = sample_weight / sample_weight.sum()
+    pivot = y[np.argmax(w > 0)] if len(y) else 0.0
+    d = y - pivot
+    shift = w @ d
+    return pivot + shift, np.sqrt(w @ (d - shift) ** 2)

@@ -96,7 +96,10 @@ class LinearModel:
         w = sample_weight / sample_weight.sum()
         center = fit_intercept and not sp.issparse(X)
         offset, scale = weighted_column_moments(X, w, center)
-        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        # A constant column's computed spread is rounding error, not zero:
+        # dividing by it would turn that error into an O(1) column.
+        rounding = X.shape[0] * np.finfo(np.float64).eps * np.abs(offset)
+        scale[~(scale > rounding) | ~np.isfinite(scale)] = 1.0
         return cls(depends_on_x, fit_intercept, offset, scale, eta_scale)
 
     @property
