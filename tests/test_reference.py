@@ -343,21 +343,6 @@ def test_bernoulli_weights_match_statsmodels_glm(fit_intercept, weights):
     )
 
 
-@pytest.mark.parametrize("alpha", [1e-3, 0.1])
-def test_bernoulli_penalised_matches_sklearn(alpha):
-    """alpha = 1 / (C Σs), as the docstring says."""
-    X, y = breast_cancer()
-    sw = weights_for(len(y), "real", seed=5)
-    clf = fit_quietly(BernoulliNLLClassifier(alpha=alpha), X, y, sw)
-    ref = LogisticRegression(
-        C=1 / (alpha * sw.sum()), solver="newton-cholesky", tol=1e-12, max_iter=500
-    ).fit(X, y, sample_weight=sw)
-    assert rel_err(clf.coef_, ref.coef_) < COEF_RTOL
-    np.testing.assert_allclose(
-        clf.predict_proba(X), ref.predict_proba(X), atol=PROBA_ATOL
-    )
-
-
 # -- Categorical ----------------------------------------------------------
 def mnlogit_reference(X, y, fit_intercept, sw=None):
     """MNLogit on the data, with integer weights as repeated rows."""
@@ -392,10 +377,15 @@ def test_categorical_matches_statsmodels_mnlogit(data, fit_intercept, weights):
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.1])
-def test_categorical_penalised_matches_sklearn(alpha):
-    X, y = wine()
-    sw = weights_for(len(y), "real", seed=7)
-    clf = fit_quietly(CategoricalNLLClassifier(alpha=alpha), X, y, sw)
+@pytest.mark.parametrize(
+    "Est,load,seed",
+    [(BernoulliNLLClassifier, breast_cancer, 5), (CategoricalNLLClassifier, wine, 7)],
+)
+def test_penalised_classifier_matches_sklearn(Est, load, seed, alpha):
+    """alpha = 1 / (C Σs), as the docstrings say."""
+    X, y = load()
+    sw = weights_for(len(y), "real", seed=seed)
+    clf = fit_quietly(Est(alpha=alpha), X, y, sw)
     ref = LogisticRegression(
         C=1 / (alpha * sw.sum()), solver="newton-cholesky", tol=1e-12, max_iter=500
     ).fit(X, y, sample_weight=sw)
