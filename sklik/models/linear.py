@@ -5,6 +5,13 @@ import scipy.sparse as sp
 
 _CHUNK_ELEMENTS = 1 << 16
 
+#: Columns of η up to which products with X go one column at a time.
+_FEW_COLUMNS = 2
+
+#: Largest |offset| / spread of a column for which the Gram matrix is formed
+#: from the raw column (losing at most ~4 digits to cancellation, of 16).
+_MAX_UNCENTRED = 99.0
+
 
 def row_chunks(n_rows: int, n_cols: int):
     """Slices of rows such that a chunk holds about 2**18 values."""
@@ -146,12 +153,31 @@ class LinearModel:
     def forward(self, X, phi) -> np.ndarray:
         """η of shape (n_samples, P)."""
         W, b = self.to_user(phi)
-        return np.asarray(X @ W) + b
+        if sp.issparse(X) or W.shape[1] > _FEW_COLUMNS:
+            eta = np.asarray(X @ W)
+            eta += b  # in place: a temporary of η's size costs page faults
+            return eta
+        # One matrix-vector product per column, each written contiguously
+        # (η in Fortran order): 1.3-2x faster than X @ W with two columns.
+        eta = np.empty((X.shape[0], W.shape[1]), order="F")
+        for j in range(W.shape[1]):
+            np.matmul(X, W[:, j], out=eta[:, j])
+            eta[:, j] += b[j]
+        return eta
 
     def backward(self, X, G) -> np.ndarray:
         """∂/∂φ of Σ_ij G_ij η_ij, for G of shape (n_samples, P)."""
-        gW = np.asarray(X.T @ G)
-        gb = G.sum(axis=0)
+        # For dense X, Gᵀ·X reads X as stored (rows): 1.5-3x faster than
+        # Xᵀ·G; with few columns, one vector-matrix product per column is
+        # faster still. Column sums as products with ones: numpy's sum over
+        # axis 0 of a narrow C-ordered array is ~20x slower.
+        if sp.issparse(X):
+            gW = np.asarray(X.T @ G)
+        elif G.shape[1] > _FEW_COLUMNS:
+            gW = (G.T @ X).T
+        else:
+            gW = np.column_stack([G[:, j] @ X for j in range(G.shape[1])])
+        gb = G.T @ np.ones(G.shape[0])
         A = np.vstack([(gW - np.outer(self.x_offset, gb)) / self.x_scale[:, None], gb])
         return (A * self.eta_scale)[self.mask]
 
@@ -163,8 +189,8 @@ class LinearModel:
         ``(a, b)`` of shape (rows, P) each meaning ``C_i = diag(a_i) - b_i
         b_iᵀ``: dense X is then read chunk by chunk without C ever being held
         for every sample (for K classes, C has K² values per sample). Dense X
-        is centred chunk by chunk, so the Gram matrix is free of the
-        cancellation a large offset would cause.
+        is read as stored, and centred chunk by chunk only where a large
+        offset would make the products lose digits to cancellation.
         """
         p, n_eta = self.n_features, self.mask.shape[1]
         H = np.zeros((p + 1, n_eta, p + 1, n_eta))
@@ -193,64 +219,83 @@ class LinearModel:
     def _dense_gram(self, X, C_rows, H):
         """Set H[:, j, :, k] (j ≤ k) to Σ_i C_ijk z_i z_iᵀ, row chunk by chunk.
 
+        z_i = [(x_i - offset) / scale, 1]. The products accumulate the moments
+        of x̃ = [x - shift, 1] and are moved to the offset afterwards
+        (z = T·x̃): shift = 0 reads X as stored, with no copy, unless a
+        column's offset exceeds 99 times its spread; then the cancellation
+        would cost more than 4 digits, and the chunk is centred first.
+
         Per chunk, a block whose weights are all zero (a Fisher information's
-        off-diagonal block, a constant column's) costs nothing; a diagonal
-        block with non-negative weights is one symmetric rank-k update of
-        √c·Z (numpy's ``w.T @ w`` calls ``syrk``), half the work of a general
-        product; the other blocks of a row j of blocks are one matrix product
-        together.
+        off-diagonal block) costs nothing; a block with non-negative weights
+        is one symmetric rank-k update of √c·x̃ (numpy's ``w.T @ w`` calls
+        ``syrk``), half the work of the general product the other blocks take.
         """
         p, n_eta = self.n_features, H.shape[1]
-        # numpy's matmul computes wᵀw (same buffer) as a symmetric rank-k
-        # update; it also keeps every product on numpy's BLAS thread pool.
-        sym = np.zeros((n_eta, p + 1, p + 1))
-        low_rank = None  # Σ (b ⊗ z)(b ⊗ z)ᵀ for curvatures diag(a) - b bᵀ
+        centre = np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale)
+        M = np.zeros((p + 1, n_eta, p + 1, n_eta))  # moments of x̃, then of z
+        low_rank = None  # Σ (b ⊗ x̃)(b ⊗ x̃)ᵀ for curvatures diag(a) - b bᵀ
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
-        Z = np.empty((rows_per_chunk, p + 1))
-        WZ = np.empty((rows_per_chunk, n_eta, p + 1))
+        centred, weighted = np.empty((2, rows_per_chunk, p))
         for rows in row_chunks(X.shape[0], p + 1):
             m = rows.stop - rows.start
-            z = Z[:m]
-            np.subtract(X[rows], self.x_offset, out=z[:, :p])
-            z[:, p] = 1.0
+            x = np.subtract(X[rows], self.x_offset, out=centred[:m]) if centre else X[rows]
             C = C_rows(rows)
             if isinstance(C, tuple) and C[0].min() >= 0:
                 a, b = C
                 for j in range(n_eta):
-                    wz = WZ[:m, 0]
-                    np.multiply(z, np.sqrt(a[:, j])[:, None], out=wz)
-                    sym[j] += wz.T @ wz
-                bz = WZ[:m]
-                np.multiply(b[:, :, None], z[:, None, :], out=bz)
-                bz = bz.reshape(m, -1)
+                    _add_moments(M[:, j, :, j], x, a[:, j], weighted[:m], True)
+                bx = (b[:, :, None] * x[:, None, :]).reshape(m, -1)
                 if low_rank is None:
-                    low_rank = np.zeros((bz.shape[1], bz.shape[1]))
-                low_rank += bz.T @ bz
+                    low_rank = np.zeros((n_eta * (p + 1), n_eta * (p + 1)))
+                low_rank[: n_eta * p, : n_eta * p] += bx.T @ bx
+                low_rank[: n_eta * p, n_eta * p :] += bx.T @ b
+                low_rank[n_eta * p :, n_eta * p :] += b.T @ b
                 continue
             if isinstance(C, tuple):
                 a, b = C
                 C = -b[:, :, None] * b[:, None, :]
                 C[:, np.arange(n_eta), np.arange(n_eta)] += a
-            C = np.ascontiguousarray(C.transpose(1, 2, 0))  # (P, P, m)
             for j in range(n_eta):
-                ks = [k for k in range(j, n_eta) if C[j, k].any()]
-                if ks and ks[0] == j and C[j, j].min() >= 0:
-                    wz = WZ[:m, 0]
-                    np.multiply(z, np.sqrt(C[j, j])[:, None], out=wz)
-                    sym[j] += wz.T @ wz
-                    ks = ks[1:]
-                if ks:
-                    wz = WZ[:m, : len(ks)]
-                    np.multiply(z[:, None, :], C[j, ks].T[:, :, None], out=wz)
-                    block = z.T @ wz.reshape(m, -1)
-                    for i, k in enumerate(ks):
-                        H[:, j, :, k] += block[:, i * (p + 1) : (i + 1) * (p + 1)]
+                for k in range(j, n_eta):
+                    c = C[:, j, k]
+                    if c.any():
+                        _add_moments(M[:, j, :, k], x, c, weighted[:m], k == j)
+        if low_rank is not None:  # rows (class, feature), then (class, intercept)
+            low_rank[n_eta * p :, : n_eta * p] = low_rank[: n_eta * p, n_eta * p :].T
+            by_class = np.arange(n_eta * p).reshape(n_eta, p)
+            order = np.hstack([by_class, n_eta * p + np.arange(n_eta)[:, None]]).ravel()
+            low_rank = low_rank[np.ix_(order, order)].reshape(n_eta, p + 1, n_eta, p + 1)
+            M -= low_rank.transpose(1, 0, 3, 2)
+        T = np.eye(p + 1)  # z = T·x̃ up to the scaling
+        if not centre:
+            T[:p, p] = -self.x_offset
+        T /= np.append(self.x_scale, 1.0)[:, None]
         for j in range(n_eta):
-            H[:, j, :, j] += sym[j]
-        if low_rank is not None:
-            H -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
-        # The columns were centred, not scaled: scaling is exact enough after
-        # the products (no cancellation), and a division per value saved.
-        inv_scale = np.append(1.0 / self.x_scale, 1.0)
-        H *= inv_scale[:, None, None, None]
-        H *= inv_scale[None, None, :, None]
+            for k in range(j, n_eta):
+                H[:, j, :, k] = T @ _symmetrised(M[:, j, :, k]) @ T.T
+
+
+def _add_moments(M, x, c, buffer, symmetric=False):
+    """Add Σ_i c_i x̃_i x̃_iᵀ to M (of shape (p+1, p+1)), x̃_i = [x_i, 1].
+
+    Only the upper-left block and the last column are set; the weights of a
+    diagonal block, if c ≥ 0, take one ``syrk`` of √c·x (``buffer``).
+    """
+    p = x.shape[1]
+    if symmetric and c.min() >= 0:
+        root = np.sqrt(c)
+        wx = np.multiply(x, root[:, None], out=buffer)
+        M[:p, :p] += wx.T @ wx
+        M[:p, p] += root @ wx
+    else:
+        M[:p, :p] += x.T @ np.multiply(x, c[:, None], out=buffer)
+        M[:p, p] += c @ x
+    M[p, p] += c.sum()
+
+
+def _symmetrised(M):
+    """The full (p+1, p+1) block from its upper-left part and last column."""
+    out = M.copy()
+    out[:-1, :-1] = 0.5 * (M[:-1, :-1] + M[:-1, :-1].T)
+    out[-1, :-1] = M[:-1, -1]
+    return out
