@@ -233,7 +233,9 @@ class BernoulliNLLClassifier(_NLLClassifier):
     n_iter_ : int
 
     Notes
-    -----""" + _FORWARDING_NOTES + r"""
+    -----"""
+        + _FORWARDING_NOTES
+        + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -298,7 +300,9 @@ class CategoricalNLLClassifier(_NLLClassifier):
     n_iter_ : int
 
     Notes
-    -----""" + _FORWARDING_NOTES + r"""
+    -----"""
+        + _FORWARDING_NOTES
+        + r"""
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -32,8 +32,9 @@ def test_bernoulli_equals_logistic_regression(alpha):
     X, y = _scaled(load_breast_cancer)
     # tol: the gradient bound that makes 1e-6 agreement a promise, not luck
     ours = BernoulliNLLClassifier(alpha=alpha, tol=1e-11).fit(X, y)
-    ref = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000,
-                             solver="newton-cholesky").fit(X, y)
+    ref = LogisticRegression(
+        C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000, solver="newton-cholesky"
+    ).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-9)
@@ -75,14 +76,19 @@ def test_gaussian_penalty_maps_to_ridge_with_fitted_scale():
 def test_every_solver_reaches_the_same_optimum(solver, heteroscedastic):
     X, y = load_diabetes(return_X_y=True)
     ref = GaussianNLLRegressor(heteroscedastic=heteroscedastic).fit(X, y)
-    ours = GaussianNLLRegressor(heteroscedastic=heteroscedastic, solver=solver,
-                                max_iter=5000, tol=1e-7).fit(X, y)
-    np.testing.assert_allclose(ours.predict(X, return_std=True),
-                               ref.predict(X, return_std=True), rtol=1e-5)
+    ours = GaussianNLLRegressor(
+        heteroscedastic=heteroscedastic, solver=solver, max_iter=5000, tol=1e-7
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        ours.predict(X, return_std=True), ref.predict(X, return_std=True), rtol=1e-5
+    )
 
 
-@pytest.mark.parametrize("est", [GaussianNLLRegressor(heteroscedastic=True),
-                                 CategoricalNLLClassifier(alpha=1e-2)], ids=repr)
+@pytest.mark.parametrize(
+    "est",
+    [GaussianNLLRegressor(heteroscedastic=True), CategoricalNLLClassifier(alpha=1e-2)],
+    ids=repr,
+)
 def test_sparse_and_dense_agree(est):
     X, y = load_diabetes(return_X_y=True)
     if hasattr(est, "predict_proba"):
@@ -100,8 +106,9 @@ def test_categorical_with_two_classes_matches_bernoulli_at_alpha_zero():
     cat = CategoricalNLLClassifier().fit(X, y)
     ber = BernoulliNLLClassifier().fit(X, y)
     assert cat.decision_function(X).shape == (len(y),)
-    np.testing.assert_allclose(cat.decision_function(X), ber.decision_function(X),
-                               rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(
+        cat.decision_function(X), ber.decision_function(X), rtol=1e-7, atol=1e-8
+    )
     np.testing.assert_allclose(cat.coef_.sum(axis=0), 0.0, atol=1e-10)
 
 
@@ -109,7 +116,8 @@ def test_class_weight_balanced_equals_its_sample_weights():
     X, y = _scaled(load_breast_cancer)
     balanced = BernoulliNLLClassifier(alpha=1e-2, class_weight="balanced").fit(X, y)
     weighted = BernoulliNLLClassifier(alpha=1e-2).fit(
-        X, y, sample_weight=compute_sample_weight("balanced", y))
+        X, y, sample_weight=compute_sample_weight("balanced", y)
+    )
     np.testing.assert_allclose(balanced.coef_, weighted.coef_, rtol=1e-10)
     custom = BernoulliNLLClassifier(alpha=1e-2, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
     assert not np.allclose(custom.coef_, weighted.coef_)
@@ -159,8 +167,13 @@ def test_multioutput_mixed_families():
     label = np.where(X[:, 0] + rng.logistic(size=300) > 0, "left", "right")
     pos = X @ [1.0, 2.0, 0.0] + rng.normal(size=300)
     Y = np.column_stack([label, pos.astype(object), (2 * pos).astype(object)])
-    model = MultiOutputNLL(outputs=[CategoricalNLLClassifier(), GaussianNLLRegressor(),
-                                    GaussianNLLRegressor()]).fit(X, Y)
+    model = MultiOutputNLL(
+        outputs=[
+            CategoricalNLLClassifier(),
+            GaussianNLLRegressor(),
+            GaussianNLLRegressor(),
+        ]
+    ).fit(X, Y)
     pred = model.predict(X)
     assert pred.shape == (300, 3) and pred.dtype == object
     assert set(pred[:, 0]) <= {"left", "right"}
@@ -194,10 +207,15 @@ def _data(Est):
 @pytest.mark.parametrize("Est", ALL)
 @pytest.mark.parametrize(
     "params,match",
-    [({"alpha": -1.0}, "alpha"), ({"alpha": np.nan}, "alpha"),
-     ({"max_iter": 0}, "max_iter"), ({"tol": 0.0}, "tol"),
-     ({"solver": "sgd"}, "solver"), ({"fit_intercept": "yes"}, "fit_intercept"),
-     ({"warm_start": 1}, "warm_start")],
+    [
+        ({"alpha": -1.0}, "alpha"),
+        ({"alpha": np.nan}, "alpha"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": 0.0}, "tol"),
+        ({"solver": "sgd"}, "solver"),
+        ({"fit_intercept": "yes"}, "fit_intercept"),
+        ({"warm_start": 1}, "warm_start"),
+    ],
 )
 def test_bad_parameters_are_named(Est, params, match):
     X, y = _data(Est)

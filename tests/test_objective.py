@@ -10,8 +10,18 @@ from sklik.distributions import REGISTRY, Normal
 from sklik.models import LinearModel
 
 
-def _problem(name, *, sparse=False, fit_intercept=True, alpha=0.0, weights=None,
-             n=60, p=4, heteroscedastic=True, seed=0):
+def _problem(
+    name,
+    *,
+    sparse=False,
+    fit_intercept=True,
+    alpha=0.0,
+    weights=None,
+    n=60,
+    p=4,
+    heteroscedastic=True,
+    seed=0,
+):
     rng = np.random.default_rng(seed)
     dist = REGISTRY[name].example()
     X = rng.normal(size=(n, p)) * [1.0, 10.0, 0.01, 3.0][:p] + [0, 5.0, 1.0, -2][:p]
@@ -38,11 +48,13 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,sparse,fit_intercept,alpha,weighted", CASES)
-def test_gradient_matches_finite_differences(name, sparse, fit_intercept, alpha,
-                                             weighted):
+def test_gradient_matches_finite_differences(
+    name, sparse, fit_intercept, alpha, weighted
+):
     w = np.random.default_rng(9).uniform(0, 3, size=60) if weighted else None
-    obj, rng = _problem(name, sparse=sparse, fit_intercept=fit_intercept,
-                        alpha=alpha, weights=w)
+    obj, rng = _problem(
+        name, sparse=sparse, fit_intercept=fit_intercept, alpha=alpha, weights=w
+    )
     phi = rng.normal(size=obj.model.n_params) * 0.3
     err = check_grad(lambda v: obj(v)[0], lambda v: obj(v)[1], phi)
     assert err < 1e-6 * max(1.0, np.linalg.norm(obj(phi)[1]))
@@ -55,16 +67,21 @@ def test_hessian_matches_finite_differences_and_hessp(name, sparse):
     phi = rng.normal(size=obj.model.n_params) * 0.3
     H = obj.hessian(phi)
     h = 1e-6
-    numeric = np.column_stack([
-        (obj(phi + h * e)[1] - obj(phi - h * e)[1]) / (2 * h)
-        for e in np.eye(len(phi))
-    ])
+    numeric = np.column_stack(
+        [
+            (obj(phi + h * e)[1] - obj(phi - h * e)[1]) / (2 * h)
+            for e in np.eye(len(phi))
+        ]
+    )
     np.testing.assert_allclose(H, numeric, rtol=1e-5, atol=1e-6)
     v = rng.normal(size=len(phi))
     np.testing.assert_allclose(obj.hessp(phi, v), H @ v, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(obj.hessp(phi, v, fisher=True),
-                               obj.hessian(phi, fisher=True) @ v,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        obj.hessp(phi, v, fisher=True),
+        obj.hessian(phi, fisher=True) @ v,
+        rtol=1e-10,
+        atol=1e-12,
+    )
 
 
 def _user_params(obj, seed=1):
@@ -77,17 +94,24 @@ def test_weights_of_ones_equal_no_weights(name):
     obj1, _ = _problem(name, weights=np.ones(60))
     obj2, _ = _problem(name, weights=np.full(60, 2.5))
     params = _user_params(obj1)
-    np.testing.assert_allclose(obj1(obj1.model.from_user(*params))[0],
-                               obj2(obj2.model.from_user(*params))[0], rtol=1e-13)
+    np.testing.assert_allclose(
+        obj1(obj1.model.from_user(*params))[0],
+        obj2(obj2.model.from_user(*params))[0],
+        rtol=1e-13,
+    )
 
 
 def _subset_objective(obj, rows, weights):
     """The same problem on a subset / repetition of the rows."""
     X = obj.X[rows]
     y = obj.y[rows]
-    model = LinearModel.from_data(X, weights, obj.model.depends_on_x,
-                                  obj.model.fit_intercept,
-                                  obj.dist.eta_scale(y, weights))
+    model = LinearModel.from_data(
+        X,
+        weights,
+        obj.model.depends_on_x,
+        obj.model.fit_intercept,
+        obj.dist.eta_scale(y, weights),
+    )
     return NLLObjective(X, y, weights, obj.dist, model, obj.penalty.any() * 0.3)
 
 

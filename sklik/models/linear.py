@@ -238,7 +238,9 @@ class LinearModel:
         centred, weighted = np.empty((2, rows_per_chunk, p))
         for rows in row_chunks(X.shape[0], p + 1):
             m = rows.stop - rows.start
-            x = np.subtract(X[rows], self.x_offset, out=centred[:m]) if centre else X[rows]
+            x = X[rows]
+            if centre:
+                x = np.subtract(x, self.x_offset, out=centred[:m])
             C = C_rows(rows)
             if isinstance(C, tuple) and C[0].min() >= 0:
                 a, b = C
@@ -264,8 +266,8 @@ class LinearModel:
             low_rank[n_eta * p :, : n_eta * p] = low_rank[: n_eta * p, n_eta * p :].T
             by_class = np.arange(n_eta * p).reshape(n_eta, p)
             order = np.hstack([by_class, n_eta * p + np.arange(n_eta)[:, None]]).ravel()
-            low_rank = low_rank[np.ix_(order, order)].reshape(n_eta, p + 1, n_eta, p + 1)
-            M -= low_rank.transpose(1, 0, 3, 2)
+            low_rank = low_rank[np.ix_(order, order)]
+            M -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
         T = np.eye(p + 1)  # z = T·x̃ up to the scaling
         if not centre:
             T[:p, p] = -self.x_offset
