@@ -199,7 +199,7 @@ class NLLEstimator(BaseEstimator):
         objective = NLLObjective(X, y_enc, sw, dist, model, self.alpha)
         result, _ = solve(
             objective,
-            self._start(model, dist, y_enc, sw),
+            self._start(objective),
             self.solver,
             self.max_iter,
             self.tol,
@@ -223,14 +223,20 @@ class NLLEstimator(BaseEstimator):
                 y_numeric=False,
             )
 
-    def _start(self, model, dist, y, sw):
-        """Previous fit (warm start, same shapes) or the intercept-only optimum."""
-        shape = (model.n_features, dist.n_params)
+    def _start(self, objective):
+        """The previous fit (warm start, same shapes) or :meth:`_cold_start`."""
+        model = objective.model
         if self.warm_start and hasattr(self, "n_iter_"):
             W, b = self._fitted_W_b()
-            if W.shape == shape:
+            if W.shape == (model.n_features, objective.dist.n_params):
                 return model.from_user(W, b)
-        return model.from_user(np.zeros(shape), dist.init_eta(y, sw))
+        return self._cold_start(objective)
+
+    def _cold_start(self, objective):
+        """The intercept-only optimum."""
+        shape = (objective.model.n_features, objective.dist.n_params)
+        eta = objective.dist.init_eta(objective.y, objective.w)
+        return objective.model.from_user(np.zeros(shape), eta)
 
     # -- using the fit ----------------------------------------------------
     def _eta(self, X) -> np.ndarray:

@@ -73,6 +73,10 @@ class NLLObjective:
         self._last_call = (phi.copy(), value, grad.copy())
         return value, grad
 
+    def penalty_value(self, phi) -> float:
+        """The penalty and centring terms of L at φ (no pass over X)."""
+        return 0.5 * phi @ (self.penalty * phi) + self._centring(phi)[0]
+
     def mean_nll(self, phi) -> float:
         """The data term alone: weighted mean NLL at φ."""
         return float(self.w @ self.dist.nll(self.y, self._eta(phi)))

@@ -207,6 +207,11 @@ def _eta_change(objective, d):
 _UNRESOLVED = 1e-10
 
 
+#: A step that cuts the gradient's sup-norm at least this much (a digit
+#: gained per pass over X) lets the next step reuse its Hessian.
+_CHORD_SHRINK = 0.1
+
+
 def newton(objective, phi0, max_iter, tol):
     """Newton's method with the full p×p Hessian and a backtracking line search.
 
@@ -218,22 +223,30 @@ def newton(objective, phi0, max_iter, tol):
     holds, with a tolerance of a few rounding errors so that the last, tiny
     steps near the optimum are accepted; a step whose promised decrease is
     below ``_UNRESOLVED`` relative is accepted if it reduces the gradient
-    instead. Once a full step has cut the gradient fiftyfold, the next steps
-    reuse that Hessian for as long as each cuts the gradient fiftyfold again
+    instead. Once a full step has cut the gradient tenfold, the next steps
+    reuse that Hessian for as long as each cuts the gradient tenfold again
     (chord steps: the Hessian is the costly part of an iteration).
+
+    The matrix is first the Fisher information, the expected Hessian
+    (Fisher scoring): positive semi-definite, and for the Gaussian's
+    orthogonal μ and log σ block diagonal, a third cheaper to form. It
+    converges linearly, at a rate that is small when the model fits; once a
+    step with a fresh one fails to cut the gradient tenfold, the observed
+    Hessian takes over. For the logit and softmax links the two are equal.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
     eta = objective._eta(phi)  # cached: no extra pass over X
-    H, chord = None, False
+    H, chord, fisher = None, False, True
     for it in range(max_iter):
         if np.max(np.abs(g), initial=0.0) <= tol:
             return SolverResult(phi, it, "gradient below tol")
         if chord:  # converging fast: the last Hessian is still good enough
             d = _newton_direction(H, g)
             chord = d is not None and g @ d < 0
-        if not chord:
-            H = objective.hessian(phi)
+        fresh = not chord
+        if fresh:
+            H = objective.hessian(phi, fisher=fisher)
             d = _newton_direction(H, g)
         if d is None or g @ d >= 0:
             d = _fallback_direction(objective, phi, H, g)
@@ -259,12 +272,13 @@ def newton(objective, phi0, max_iter, tol):
             step *= 0.5
             if step < 1e-12:
                 return SolverResult(phi, it, "line search failed")
-        # A full step that cut the gradient fiftyfold: near the optimum, where
+        # A full step that cut the gradient tenfold: near the optimum, where
         # the Hessian hardly changes, the next step reuses it (a chord step,
         # one pass over X instead of a new Hessian); a chord step that cuts
-        # the gradient less than fiftyfold is followed by a fresh Hessian.
+        # the gradient less than tenfold is followed by a fresh Hessian.
         shrink = np.max(np.abs(g_new), initial=0.0) / np.max(np.abs(g))
-        chord = step == 1.0 and shrink <= 0.02
+        chord = step == 1.0 and shrink <= _CHORD_SHRINK
+        fisher = fisher and (chord or not fresh)
         phi, f, g = phi + step * d, f_new, g_new
         eta = objective._eta(phi)  # the point just evaluated: cached
     return SolverResult(phi, max_iter, "max_iter reached")
@@ -275,59 +289,92 @@ def lstsq(objective, phi0, max_iter, tol):
 
     The mean is the weighted least-squares fit (the minimum-norm one on the
     standardised columns when X is rank deficient), σ is the root mean
-    squared residual (floored). Well-conditioned problems use the Gram matrix
-    with one step of iterative refinement; ill-conditioned dense ones fall
-    back to LAPACK's SVD-based ``gelsd``.
+    squared residual (floored).
     """
-    model, dist = objective.model, objective.dist
-    mean_idx = model.eta_column == 0
+    mean_idx = objective.model.eta_column == 0
     phi = np.array(phi0, dtype=np.float64)
-
-    def weights(rows):  # the mean's curvature, a chunk of rows at a time
-        w = objective.w[rows]
-        C = np.zeros((len(w), 2, 2))
-        C[:, 0, 0] = w
-        return C
-
-    H = model.gram(objective.X, weights)[np.ix_(mean_idx, mean_idx)]
-    phi[mean_idx] = 0.0
-    eig = np.linalg.eigvalsh(H)
-    well_conditioned = eig[0] > 1e-10 * eig[-1]
-    if well_conditioned:
-        factor = scipy.linalg.cho_factor(H, check_finite=False)
-        resid = objective.y  # the residual of φ's mean part = 0
-        for _ in range(2):  # solve, then refine once on the residual
-            phi[mean_idx] += scipy.linalg.cho_solve(factor, _mean_rhs(objective, resid))
-            resid = objective.y - model.forward(objective.X, phi)[:, 0]
-    elif sp.issparse(objective.X):
-        pinv = np.linalg.pinv(H, rtol=1e-12, hermitian=True)
-        phi[mean_idx] = pinv @ _mean_rhs(objective, objective.y)
-    else:
-        phi[mean_idx] = _dense_lstsq(objective)
-    if not well_conditioned:  # (else resid is the refined fit's already)
-        resid = objective.y - model.forward(objective.X, phi)[:, 0]
-    phi[~mean_idx] = _log_scale_excess(np.sqrt(objective.w @ resid**2), dist)
+    phi[mean_idx], resid = LeastSquares(objective).fit(objective.y, column=0)
+    sigma = np.sqrt(objective.w @ resid**2)
+    phi[~mean_idx] = log_scale_excess(sigma, objective.dist)
     return SolverResult(phi, 1, "closed form", exact=True)
 
 
-def _mean_rhs(objective, target):
-    G = np.zeros((len(target), objective.model.mask.shape[1]))
-    G[:, 0] = objective.w * target
-    return objective.model.backward(objective.X, G)[objective.model.eta_column == 0]
+class LeastSquares:
+    """Weighted least squares on the model's standardised columns.
+
+    Fits a target t by one column of η, ``η_j = X·w + b``, minimising
+    Σ wᵢ (tᵢ - η_ij)². The Gram matrix is formed (one pass over X) and
+    factorised once, for any number of targets. Well-conditioned problems
+    are solved through its Cholesky factor with one step of iterative
+    refinement; ill-conditioned dense ones by LAPACK's SVD-based ``gelsd``
+    on the standardised columns (the minimum-norm solution when X is rank
+    deficient), sparse ones by the pseudo-inverse of the Gram matrix.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        model = objective.model
+
+        def weights(rows):  # the curvature of ½Σw(t - η_0)², per chunk of rows
+            w = objective.w[rows]
+            C = np.zeros((len(w), model.mask.shape[1], model.mask.shape[1]))
+            C[:, 0, 0] = w
+            return C
+
+        idx = model.eta_column == 0
+        gram = model.gram(objective.X, weights)[np.ix_(idx, idx)]
+        self.gram = gram / model.eta_scale[0] ** 2
+        eig = np.linalg.eigvalsh(self.gram)
+        self.factor = None
+        if eig[0] > 1e-10 * eig[-1]:
+            self.factor = scipy.linalg.cho_factor(self.gram, check_finite=False)
+
+    def fit(self, target, column, refine=True):
+        """φ's entries for η column ``column``, and the residuals t - η_j."""
+        objective, model = self.objective, self.objective.model
+        idx = model.eta_column == column
+        unit = model.eta_scale[column]
+        phi = np.zeros(model.n_params)
+        if self.factor is not None:
+            resid = target
+            for _ in range(2 if refine else 1):  # solve, then refine on the residual
+                rhs = _column_rhs(objective, resid, column) / unit
+                phi[idx] += scipy.linalg.cho_solve(self.factor, rhs) / unit
+                resid = target - model.forward(objective.X, phi)[:, column]
+            return phi[idx], resid
+        if sp.issparse(objective.X):
+            pinv = np.linalg.pinv(self.gram, rtol=1e-12, hermitian=True)
+            phi[idx] = pinv @ _column_rhs(objective, target, column) / unit**2
+        else:
+            phi[idx] = _dense_lstsq(objective, target, column) / unit
+        return phi[idx], target - model.forward(objective.X, phi)[:, column]
 
 
-def _dense_lstsq(objective):
+def _column_rhs(objective, target, column):
+    """Zᵀ·W·t on the standardised columns (times η_j's scale)."""
+    model = objective.model
+    G = np.zeros((len(target), model.mask.shape[1]))
+    G[:, column] = objective.w * target
+    return model.backward(objective.X, G)[model.eta_column == column]
+
+
+def _dense_lstsq(objective, target, column):
     model, X, sw = objective.model, objective.X, np.sqrt(objective.w)
-    cols = [(X - model.x_offset) / model.x_scale] if model.mask[:-1, 0].any() else []
-    if model.mask[-1, 0]:
+    cols = []
+    if model.mask[:-1, column].any():
+        cols.append((X - model.x_offset) / model.x_scale)
+    if model.mask[-1, column]:
         cols.append(np.ones((X.shape[0], 1)))
     Z = np.hstack(cols) * sw[:, None]
-    # φ measures the mean's coefficients in units of eta_scale (y's spread).
-    target = objective.y * sw / model.eta_scale[0]
-    return scipy.linalg.lstsq(Z, target, lapack_driver="gelsd")[0]
+    # Singular values at rounding level are zero (as in the Newton solver's
+    # root direction): LAPACK's default cutoff, eps·s_max, keeps the ~1e-15
+    # that rounding leaves of an exact collinearity (B-spline columns sum to
+    # the intercept) and returns coefficients of 1e14 along it.
+    cond = np.finfo(float).eps * max(Z.shape)
+    return scipy.linalg.lstsq(Z, target * sw, cond=cond, lapack_driver="gelsd")[0]
 
 
-def _log_scale_excess(sigma, dist):
+def log_scale_excess(sigma, dist):
     excess = sigma - dist.scale_floor
     return np.log(excess) if excess > 0 else np.log(dist.scale_floor) - 30.0
 

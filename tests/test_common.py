@@ -26,8 +26,9 @@ _NO_UNIQUE_HETERO_MLE = (
     "the check fits 15 samples with 30 features at alpha=0: the mean "
     "interpolates every sample and any sigma(x) on its floor at the samples "
     "maximises the likelihood, a continuum of maximisers, so which one the "
-    "solver reaches depends on rounding. Replaced by test_weights_equal_repeats "
-    "(n >> p, where the optimum is unique)."
+    "solver reaches depends on rounding (from the least-squares start both "
+    "fits may well reach the same one: the xfail is not strict). Replaced by "
+    "test_weights_equal_repeats (n >> p, where the optimum is unique)."
 )
 EXPECTED_FAILURES = {
     "GaussianNLLRegressor(heteroscedastic=True)": {
@@ -41,8 +42,9 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILURES.get(repr(estimator), {})
 
 
+# Not strict: the two expected failures above depend on rounding (see there).
 @parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True
+    ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=False
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

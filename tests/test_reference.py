@@ -39,6 +39,7 @@ from sklearn.datasets import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.preprocessing import SplineTransformer
 
 from sklik import (
     BernoulliNLLClassifier,
@@ -469,6 +470,21 @@ def test_gaussian_polynomial_fit_matches_lstsq(degree, weights):
     assert reg.scale_ == pytest.approx(sigma, rel=1e-7)
     total = len(x) if sw is None else sw.sum()
     assert -reg.nll(X, y, sw) * total == pytest.approx(loglik, rel=LOGLIK_RTOL)
+
+
+@pytest.mark.parametrize("n_knots", [3, 5])
+def test_gaussian_on_a_spline_basis_matches_lstsq(n_knots):
+    """B-spline columns sum to one: exactly collinear with the intercept, up
+    to rounding. The exact solver once kept that rounding as a direction
+    (coefficients of 1e14, σ off in the fourth digit); the minimum-norm fit
+    has small coefficients and numpy's fitted values."""
+    X, y = diabetes()
+    B = SplineTransformer(n_knots=n_knots).fit_transform(X[:, [2]])
+    reg = GaussianNLLRegressor().fit(B, y)
+    _, fitted, sigma, _ = gaussian_reference(B, y, None, fit_intercept=True)
+    assert rel_err(reg.predict(B), fitted) < 1e-12
+    assert reg.scale_ == pytest.approx(sigma, rel=1e-12)
+    assert np.max(np.abs(reg.coef_)) < 10 * np.max(np.abs(y))
 
 
 @pytest.mark.parametrize("degree", [8, 10])

@@ -69,6 +69,9 @@ class LinearModel:
     eta_scale : ndarray of shape (P,), default=None
         Typical size of each column of η (e.g. the spread of y for a mean);
         the internal parameters are measured in these units. None means 1.
+    x_null : ndarray of bool, shape (n_features,), default=None
+        Columns that are constant and centred: zero, up to rounding, on the
+        training data. Their rows of the Gram matrix are set to exact zeros.
 
     Examples
     --------
@@ -81,7 +84,15 @@ class LinearModel:
            [7.]])
     """
 
-    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale, eta_scale=None):
+    def __init__(
+        self,
+        depends_on_x,
+        fit_intercept,
+        x_offset,
+        x_scale,
+        eta_scale=None,
+        x_null=None,
+    ):
         self.depends_on_x = np.asarray(depends_on_x, dtype=bool)
         self.eta_scale = (
             np.ones(len(self.depends_on_x))
@@ -91,6 +102,11 @@ class LinearModel:
         self.fit_intercept = bool(fit_intercept)
         self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.x_scale = np.asarray(x_scale, dtype=np.float64)
+        self.x_null = (
+            np.zeros(len(self.x_scale), dtype=bool)
+            if x_null is None
+            else np.asarray(x_null, dtype=bool)
+        )
         p, n_eta = len(self.x_scale), len(self.depends_on_x)
         mask = np.zeros((p + 1, n_eta), dtype=bool)
         mask[:p] = self.depends_on_x
@@ -106,8 +122,10 @@ class LinearModel:
         # A constant column's computed spread is rounding error, not zero:
         # dividing by it would turn that error into an O(1) column.
         rounding = X.shape[0] * np.finfo(np.float64).eps * np.abs(offset)
-        scale[~(scale > rounding) | ~np.isfinite(scale)] = 1.0
-        return cls(depends_on_x, fit_intercept, offset, scale, eta_scale)
+        constant = ~(scale > rounding) | ~np.isfinite(scale)
+        scale[constant] = 1.0
+        null = constant & (offset != 0)  # centred to zero
+        return cls(depends_on_x, fit_intercept, offset, scale, eta_scale, null)
 
     @property
     def n_features(self) -> int:
@@ -275,16 +293,23 @@ class LinearModel:
         for j in range(n_eta):
             for k in range(j, n_eta):
                 H[:, j, :, k] = T @ _symmetrised(M[:, j, :, k]) @ T.T
+        null = np.append(self.x_null, False)  # rounding noise, not a direction
+        H[null] = 0.0
+        H[:, :, null] = 0.0
 
 
 def _add_moments(M, x, c, buffer, symmetric=False):
     """Add Σ_i c_i x̃_i x̃_iᵀ to M (of shape (p+1, p+1)), x̃_i = [x_i, 1].
 
     Only the upper-left block and the last column are set; the weights of a
-    diagonal block, if c ≥ 0, take one ``syrk`` of √c·x (``buffer``).
+    diagonal block, if c ≥ 0, take one ``syrk`` of √c·x (``buffer``), or of
+    x itself, read in place, if they are all equal.
     """
     p = x.shape[1]
-    if symmetric and c.min() >= 0:
+    if symmetric and c[0] >= 0 and np.all(c == c[0]):  # e.g. equal sample weights
+        M[:p, :p] += c[0] * (x.T @ x)
+        M[:p, p] += c[0] * (np.ones(len(c)) @ x)
+    elif symmetric and c.min() >= 0:
         root = np.sqrt(c)
         wx = np.multiply(x, root[:, None], out=buffer)
         M[:p, :p] += wx.T @ wx
