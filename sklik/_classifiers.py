@@ -3,7 +3,7 @@
 import warnings
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
+from scipy.special import log_expit
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
@@ -13,6 +13,7 @@ from sklearn.utils.validation import column_or_1d
 from sklik._base import NLLEstimator
 from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
+from sklik.distributions.categorical import log_softmax_rows
 from sklik.distributions.label import label_codes
 
 #: A sample's own class with fitted probability above 1 - SEPARATION_GATE
@@ -148,8 +149,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
             return
-        eta = objective.model.forward(objective.X, phi)
-        log_p = self._log_proba(eta)
+        log_p = self._log_proba(objective._eta(phi))  # (cached: no pass over X)
         codes = objective.y.astype(np.intp)
         used = objective.w > 0
         correct = np.argmax(log_p, axis=1) == codes
@@ -320,4 +320,4 @@ class CategoricalNLLClassifier(_NLLClassifier):
         return Categorical(n_classes)
 
     def _log_proba(self, eta):
-        return log_softmax(eta, axis=1)
+        return log_softmax_rows(eta)

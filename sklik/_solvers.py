@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from sklik.distributions import Normal
+from sklik.models.linear import row_chunks
 
 
 @dataclass
@@ -200,6 +201,16 @@ def _root_direction(objective, phi, g, rcond=1e-10):
 _MAX_ETA_STEP = 20.0
 
 
+def _largest_change(new, old, objective):
+    """max |new - old| of η in ``eta_scale`` units, a chunk of rows at a time
+    (no temporaries of η's size: for softmax logits, η is a fifth of X)."""
+    largest = 0.0
+    for rows in row_chunks(*new.shape):
+        change = np.abs(new[rows] - old[rows]) / objective.model.eta_scale
+        largest = max(largest, np.max(change, initial=0.0))
+    return largest
+
+
 def _eta_change(objective, d):
     """The largest change of η, in ``eta_scale`` units, of the full step d."""
     change = objective.model.forward(objective.X, d) / objective.model.eta_scale
@@ -262,8 +273,7 @@ def newton(objective, phi0, max_iter, tol):
         while True:
             f_new, g_new = objective(phi + step * d)
             if step == 1.0:
-                change = (objective._eta(phi + d) - eta) / objective.model.eta_scale
-                largest = np.max(np.abs(change), initial=0.0)
+                largest = _largest_change(objective._eta(phi + d), eta, objective)
                 if largest > _MAX_ETA_STEP:
                     step = _MAX_ETA_STEP / largest
                     continue

@@ -5,6 +5,7 @@ from scipy.special import log_softmax, softmax
 
 from sklik.distributions._base import Distribution
 from sklik.distributions.label import LabelDistribution
+from sklik.models.linear import row_chunks
 
 
 class Categorical(Distribution):
@@ -47,11 +48,11 @@ class Categorical(Distribution):
         return {"probs": softmax(eta, axis=1)}
 
     def nll(self, y, eta):
-        logp = log_softmax(eta, axis=1)
+        logp = log_softmax_rows(eta)
         return -np.take_along_axis(logp, _codes(y)[:, None], axis=1)[:, 0]
 
     def nll_grad(self, y, eta):
-        logp = log_softmax(eta, axis=1)
+        logp = log_softmax_rows(eta)
         codes = _codes(y)
         nll = -np.take_along_axis(logp, codes[:, None], axis=1)[:, 0]
         grad = np.exp(logp, out=logp)  # in place: one (n, K) array, not two
@@ -81,6 +82,21 @@ class Categorical(Distribution):
 
     def to_scipy(self, eta):
         return LabelDistribution(log_softmax(eta, axis=1), np.arange(self.n_classes))
+
+
+def log_softmax_rows(eta):
+    """``scipy.special.log_softmax(eta, axis=1)`` holding one (n, K) array.
+
+    scipy's holds three at once; here the exponentials are taken a chunk of
+    rows at a time, which keeps a multinomial fit's memory below the size of
+    X.
+    """
+    out = eta - np.max(eta, axis=1, keepdims=True)
+    log_norm = np.empty(out.shape[0])
+    for rows in row_chunks(*out.shape):
+        log_norm[rows] = np.log(np.sum(np.exp(out[rows]), axis=1))
+    out -= log_norm[:, None]
+    return out
 
 
 def _codes(y):
