@@ -197,7 +197,7 @@ class NLLEstimator(BaseEstimator):
             dist.eta_scale(y_enc, sw),
         )
         objective = NLLObjective(X, y_enc, sw, dist, model, self.alpha)
-        result, _ = solve(
+        result = solve(
             objective,
             self._start(objective),
             self.solver,

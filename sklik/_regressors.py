@@ -1,7 +1,10 @@
 """GaussianNLLRegressor: linear regression that predicts a Normal distribution."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator, _check_param, as_real_array
@@ -191,6 +194,24 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         nll_rms = objective.dist.nll(np.sqrt([spread]), np.array([[0.0, log_rms]]))
         fallback = nll_rms[0] + objective.penalty_value(constant)
         return phi if objective(phi)[0] <= fallback else constant
+
+    def _check_solution(self, objective, phi):
+        """Warn if σ(x) ran down to its floor at training samples."""
+        if not self.heteroscedastic:
+            return
+        dist = objective.dist
+        sigma = dist.params(objective._eta(phi))["scale"]  # (η cached)
+        at_floor = (sigma <= (1.0 + 1e-3) * dist.scale_floor) & (objective.w > 0)
+        if at_floor.any():
+            warnings.warn(
+                f"σ(x) ran down to its floor (scale_floor_={dist.scale_floor:.3g}) "
+                f"at {at_floor.sum()} of {np.sum(objective.w > 0)} training "
+                "samples: the mean fits them exactly, and the likelihood grows "
+                "without bound as σ shrinks there, so it has no maximum. Set "
+                "alpha > 0, use more samples, or heteroscedastic=False.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _store_fit(self, W, b):
         self.coef_, self.intercept_ = W[:, 0], float(b[0])

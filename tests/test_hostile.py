@@ -245,6 +245,14 @@ def test_heteroscedastic_fit_on_degenerate_data_stays_finite(
     assert reg.scale_floor_ > 0
 
 
+def test_heteroscedastic_fit_says_when_sigma_runs_down_to_its_floor():
+    X, y = DEGENERATE["more_features_than_samples"]  # the mean interpolates
+    caught = fit_recording(GaussianNLLRegressor(heteroscedastic=True), X, y)
+    assert any("ran down to its floor" in str(w.message) for w in caught)
+    X, y = DEGENERATE["outlier_1e6"]  # 50 samples, 2 features: a maximum
+    fit_silently(GaussianNLLRegressor(heteroscedastic=True, alpha=1e-3), X, y)
+
+
 @pytest.mark.parametrize("data", ["constant_y", "repeated_x_constant_y"])
 def test_homoscedastic_fit_on_constant_y(data):
     X, y = DEGENERATE[data]

@@ -47,8 +47,9 @@ class Normal(Distribution):
         """log σ, 1/σ and q = e^η / σ = ∂log σ/∂η, without overflow.
 
         With x = σ_min e^{-η}: log σ = η + log1p(x), q = 1/(1 + x) and
-        1/σ = e^{-η} q. η is first raised to log σ_min - 700, where σ equals
-        σ_min to the last digit and q is 1e-304: e^{±η} and x stay finite.
+        1/σ = e^{-η} q. η is first raised to max(log σ_min, 0) - 700, where
+        σ equals σ_min to the last digit and q is 1e-304: e^{±η} and x stay
+        finite.
         The arithmetic is in place: a fresh temporary of n values costs more
         (page faults, once the allocator has returned the last one to the
         system) than the operation itself.
