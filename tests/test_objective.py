@@ -84,6 +84,33 @@ def test_hessian_matches_finite_differences_and_hessp(name, sparse):
     )
 
 
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_gram_from_raw_columns_equals_gram_from_centred_columns(name, monkeypatch):
+    """Dense Gram matrices are built from X as stored and moved to the
+    column means afterwards, unless an offset dwarfs its column's spread;
+    the two ways agree, and a constant column's rows are exact zeros (not
+    the rounding the shift leaves, which the solver would take for a
+    direction)."""
+    rng = np.random.default_rng(3)
+    dist = REGISTRY[name].example()
+    X = rng.normal(size=(80, 4)) * [1.0, 10.0, 0.5, 0.0] + [0.0, 5.0, 20.0, 3.7]
+    eta = rng.normal(size=(80, dist.n_params)) * 0.5
+    y = np.asarray(dist.to_scipy(eta).rvs(random_state=3), dtype=np.float64)
+    w = rng.uniform(0.5, 2.0, size=80)
+    model = LinearModel.from_data(
+        X, w, [True] * dist.n_params, True, dist.eta_scale(y, w)
+    )
+    obj = NLLObjective(X, y, w, dist, model, 0.0)
+    phi = rng.normal(size=model.n_params) * 0.3
+    raw = obj.hessian(phi)
+    monkeypatch.setattr("sklik.models.linear._MAX_UNCENTRED", 0.0)
+    centred = obj.hessian(phi)
+    np.testing.assert_allclose(raw, centred, rtol=1e-11, atol=1e-11 * np.abs(raw).max())
+    gram = raw - obj._curvature_extra()  # (the softmax's centring term)
+    constant = np.flatnonzero(model.mask.ravel()) // model.mask.shape[1] == 3
+    assert np.all(gram[constant] == 0.0) and np.all(gram[:, constant] == 0.0)
+
+
 def _user_params(obj, seed=1):
     rng = np.random.default_rng(seed)
     return obj.model.to_user(rng.normal(size=obj.model.n_params) * 0.3)
