@@ -85,12 +85,13 @@ class NLLObjective:
         """The data term alone: weighted mean NLL at φ."""
         return float(self.w @ self.dist.nll(self.y, self._eta(phi)))
 
-    def _curvature_extra(self):
-        extra = np.diag(self.penalty)
+    def _add_curvature_extra(self, H):
+        """Add the penalty's and the centring term's curvature to H, in place."""
+        H[np.diag_indices_from(H)] += self.penalty
         if self.dist.shift_invariant:
             row = np.flatnonzero(self.model.mask.ravel()) // self.model.mask.shape[1]
-            extra = extra + (row[:, None] == row[None, :])
-        return extra
+            H += row[:, None] == row[None, :]
+        return H
 
     def _curvature(self, phi, fisher):
         eta = self._eta(phi)
@@ -140,7 +141,7 @@ class NLLObjective:
             )
             return c * self.w[rows, None, None]
 
-        return self.model.gram(self.X, weighted_curvature) + self._curvature_extra()
+        return self._add_curvature_extra(self.model.gram(self.X, weighted_curvature))
 
     def hessian_diagonal_estimate(self, phi) -> np.ndarray:
         """Cheap positive estimate of the Hessian's diagonal at φ.

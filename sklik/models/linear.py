@@ -240,7 +240,8 @@ class LinearModel:
                 H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
                 H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
-        return H.reshape(flat.size, flat.size)[np.ix_(flat, flat)]
+        H = H.reshape(flat.size, flat.size)
+        return H if flat.all() else H[np.ix_(flat, flat)]
 
     def _dense_gram(self, X, C_rows, H):
         """Set H[:, j, :, k] (j ≤ k) to Σ_i C_ijk z_i z_iᵀ, row chunk by chunk.
@@ -258,8 +259,8 @@ class LinearModel:
         """
         p, n_eta = self.n_features, H.shape[1]
         centre = np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale)
-        M = np.zeros((p + 1, n_eta, p + 1, n_eta))  # moments of x̃, then of z
-        low_rank = None  # Σ (b ⊗ x̃)(b ⊗ x̃)ᵀ for curvatures diag(a) - b bᵀ
+        # H accumulates the moments of x̃; they are moved to z at the end.
+        low_rank = None  # Σ (x̃ ⊗ b)(x̃ ⊗ b)ᵀ, laid out as H, for diag(a) - b bᵀ
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
         centred, weighted = np.empty((2, rows_per_chunk, p))
         for rows in row_chunks(X.shape[0], p + 1):
@@ -271,13 +272,17 @@ class LinearModel:
             if isinstance(C, tuple) and C[0].min() >= 0:
                 a, b = C
                 for j in range(n_eta):
-                    _add_moments(M[:, j, :, j], x, a[:, j], weighted[:m], True)
-                bx = (b[:, :, None] * x[:, None, :]).reshape(m, -1)
+                    _add_moments(H[:, j, :, j], x, a[:, j], weighted[:m], True)
                 if low_rank is None:
-                    low_rank = np.zeros((n_eta * (p + 1), n_eta * (p + 1)))
-                low_rank[: n_eta * p, : n_eta * p] += bx.T @ bx
-                low_rank[: n_eta * p, n_eta * p :] += bx.T @ b
-                low_rank[n_eta * p :, n_eta * p :] += b.T @ b
+                    low_rank = np.zeros(((p + 1) * n_eta, (p + 1) * n_eta))
+                # x ⊗ b has P times the chunk's values: it is formed a part of
+                # about 2¹⁸ values at a time (smaller parts made syrk slower).
+                for part in row_chunks(m, n_eta * p // 4):
+                    bp, xp = b[part], x[part]
+                    xb = (xp[:, :, None] * bp[:, None, :]).reshape(len(bp), -1)
+                    low_rank[: p * n_eta, : p * n_eta] += xb.T @ xb
+                    low_rank[: p * n_eta, p * n_eta :] += xb.T @ bp
+                low_rank[p * n_eta :, p * n_eta :] += b.T @ b
                 continue
             if isinstance(C, tuple):
                 a, b = C
@@ -287,20 +292,17 @@ class LinearModel:
                 for k in range(j, n_eta):
                     c = C[:, j, k]
                     if c.any():
-                        _add_moments(M[:, j, :, k], x, c, weighted[:m], k == j)
-        if low_rank is not None:  # rows (class, feature), then (class, intercept)
-            low_rank[n_eta * p :, : n_eta * p] = low_rank[: n_eta * p, n_eta * p :].T
-            by_class = np.arange(n_eta * p).reshape(n_eta, p)
-            order = np.hstack([by_class, n_eta * p + np.arange(n_eta)[:, None]]).ravel()
-            low_rank = low_rank[np.ix_(order, order)]
-            M -= low_rank.reshape(n_eta, p + 1, n_eta, p + 1).transpose(1, 0, 3, 2)
+                        _add_moments(H[:, j, :, k], x, c, weighted[:m], k == j)
+        if low_rank is not None:
+            low_rank[p * n_eta :, : p * n_eta] = low_rank[: p * n_eta, p * n_eta :].T
+            H -= low_rank.reshape(H.shape)
         T = np.eye(p + 1)  # z = T·x̃ up to the scaling
         if not centre:
             T[:p, p] = -self.x_offset
         T /= np.append(self.x_scale, 1.0)[:, None]
         for j in range(n_eta):
             for k in range(j, n_eta):
-                H[:, j, :, k] = T @ _symmetrised(M[:, j, :, k]) @ T.T
+                H[:, j, :, k] = T @ _symmetrised(H[:, j, :, k]) @ T.T
         null = np.append(self.x_null, False)  # rounding noise, not a direction
         H[null] = 0.0
         H[:, :, null] = 0.0
