@@ -19,6 +19,23 @@ SCALE_FLOOR_RATIO = 1e-6
 _MEAN_LOG_CHI2 = -(np.euler_gamma + np.log(2.0))
 
 
+def _constant_log_scale(model, dist, sigma):
+    """The log-scale entries of φ for a constant σ (no x-dependence)."""
+    no_coef = np.zeros((model.n_features, 2))
+    eta = np.array([0.0, log_scale_excess(sigma, dist)])
+    return model.from_user(no_coef, eta)[model.eta_column == 1]
+
+
+def _constant_scale_value(objective, phi, sigma):
+    """The objective at φ whose σ is the constant rms residual ``sigma``.
+
+    The mean NLL is then that of a single residual of size ``sigma``: no pass
+    over X.
+    """
+    eta = np.array([[0.0, log_scale_excess(sigma, objective.dist)]])
+    return objective.dist.nll(np.array([sigma]), eta)[0] + objective.penalty_value(phi)
+
+
 def _scale_floor(y, sample_weight):
     """σ_min: a tiny fraction of y's spread (or magnitude), so that y·c gives σ·c."""
     spread = weighted_mean_sd(y, sample_weight)[1]
@@ -168,13 +185,17 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         The mean is the least-squares fit; log σ is the least-squares fit of
         log r² (r the residuals) less E[log χ²₁], halved. Both use one Gram
         matrix, so this costs about one homoscedastic fit, and it saves
-        Newton's method its first, most expensive steps. A start worse than
-        the homoscedastic optimum (e.g. when the residuals vanish) gives way
-        to it; without an intercept (for log σ too) the start is φ = 0.
+        Newton's method its first, most expensive steps. It is taken only if
+        it beats both the intercept-only optimum and the least-squares mean
+        with a constant σ (the homoscedastic optimum at alpha=0), whose
+        values need no pass over X: a penalty can make the unpenalised
+        least-squares coefficients a poor start, and vanishing residuals a
+        poor log r². Without an intercept (for log σ too) the start is φ = 0.
         """
+        intercept_only = super()._cold_start(objective)
         model, w = objective.model, objective.w
         if not (self.heteroscedastic and model.mask[-1, 1]):
-            return super()._cold_start(objective)  # (log σ without a constant)
+            return intercept_only  # (log σ without a constant)
         least_squares = LeastSquares(objective)
         mean = model.eta_column == 0
         phi = np.zeros(model.n_params)
@@ -182,18 +203,21 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         r2 = resid * resid
         spread = w @ r2
         if not spread > 0:
-            return super()._cold_start(objective)
+            return intercept_only
+        rms = np.sqrt(spread)
+        constant = phi.copy()
+        constant[~mean] = _constant_log_scale(model, objective.dist, rms)
         log_r2 = np.log(r2 + 1e-12 * spread) - _MEAN_LOG_CHI2
         phi[~mean] = 0.5 * least_squares.fit(log_r2, column=1, refine=False)[0]
-        # At σ = rms (the homoscedastic optimum) the mean NLL is that of one
-        # residual of size rms: no pass over X.
-        log_rms = log_scale_excess(np.sqrt(spread), objective.dist)
-        constant = phi.copy()
-        no_coef = np.zeros((model.n_features, 2))
-        constant[~mean] = model.from_user(no_coef, np.array([0.0, log_rms]))[~mean]
-        nll_rms = objective.dist.nll(np.sqrt([spread]), np.array([[0.0, log_rms]]))
-        fallback = nll_rms[0] + objective.penalty_value(constant)
-        return phi if objective(phi)[0] <= fallback else constant
+        sd_y = weighted_mean_sd(objective.y, w)[1]
+        values = [
+            _constant_scale_value(objective, intercept_only, sd_y),
+            _constant_scale_value(objective, constant, rms),
+        ]
+        # The start's value comes last: the solver's first evaluation is free.
+        if objective(phi)[0] <= min(values):
+            return phi
+        return (intercept_only, constant)[int(np.argmin(values))]
 
     def _check_solution(self, objective, phi):
         """Warn if σ(x) ran down to its floor at training samples."""

@@ -252,12 +252,14 @@ def newton(objective, phi0, max_iter, tol):
     reuse that Hessian for as long as each cuts the gradient tenfold again
     (chord steps: the Hessian is the costly part of an iteration).
 
-    The matrix is first the Fisher information, the expected Hessian
+    The first matrix is the Fisher information, the expected Hessian
     (Fisher scoring): positive semi-definite, and for the Gaussian's
-    orthogonal μ and log σ block diagonal, a third cheaper to form. It
-    converges linearly, at a rate that is small when the model fits; once a
-    step with a fresh one fails to cut the gradient tenfold, the observed
-    Hessian takes over. For the logit and softmax links the two are equal.
+    orthogonal μ and log σ block diagonal, a third cheaper to form. Near the
+    optimum it converges linearly at a small rate when the model fits. The
+    observed Hessian takes over at the first step with it that is not a
+    full one cutting the gradient tenfold; if that was the first step, it is
+    discarded, and Newton's method proper takes its own path from the start.
+    For the logit and softmax links the two matrices are equal.
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
@@ -302,7 +304,13 @@ def newton(objective, phi0, max_iter, tol):
         # the gradient less than tenfold is followed by a fresh Hessian.
         shrink = np.max(np.abs(g_new), initial=0.0) / np.max(np.abs(g))
         chord = step == 1.0 and shrink <= _CHORD_SHRINK
-        fisher = fisher and (chord or not fresh)
+        if fisher and not chord:
+            # Fisher scoring is not converging fast from here: Newton proper
+            # takes over. A fresh Fisher matrix's step is not even taken: on
+            # a non-convex likelihood it could lead to another optimum.
+            fisher = False
+            if fresh:
+                continue
         phi, f, g = phi + step * d, f_new, g_new
         eta = objective._eta(phi)  # the point just evaluated: cached
     return SolverResult(phi, max_iter, "max_iter reached")
