@@ -252,19 +252,20 @@ def newton(objective, phi0, max_iter, tol):
     reuse that Hessian for as long as each cuts the gradient tenfold again
     (chord steps: the Hessian is the costly part of an iteration).
 
-    The first matrix is the Fisher information, the expected Hessian
-    (Fisher scoring): positive semi-definite, and for the Gaussian's
-    orthogonal μ and log σ block diagonal, a third cheaper to form. Near the
-    optimum it converges linearly at a small rate when the model fits. The
-    observed Hessian takes over at the first step with it that is not a
-    full one cutting the gradient tenfold; if that was the first step, it is
-    discarded, and Newton's method proper takes its own path from the start.
-    For the logit and softmax links the two matrices are equal.
+    Where the Fisher information (the expected Hessian) is a different
+    matrix, it comes first (Fisher scoring): positive semi-definite, and for
+    the Gaussian's orthogonal μ and log σ block diagonal, a third cheaper to
+    form. Near the optimum it converges linearly at a small rate when the
+    model fits. The observed Hessian takes over at the first step with it
+    that is not a full one cutting the gradient tenfold; if that was the
+    first step, it is discarded, and Newton's method proper takes its own
+    path from the start. (For the logit and softmax links the two matrices
+    are one: Newton's method from the start.)
     """
     phi = np.array(phi0, dtype=np.float64)
     f, g = objective(phi)
     eta = objective._eta(phi)  # cached: no extra pass over X
-    H, chord, fisher = None, False, True
+    H, chord, fisher = None, False, not objective.dist.fisher_is_hessian
     for it in range(max_iter):
         if np.max(np.abs(g), initial=0.0) <= tol:
             return SolverResult(phi, it, "gradient below tol")

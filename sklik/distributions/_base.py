@@ -33,6 +33,11 @@ class Distribution(ABC):
     hessian_factors = None
 
     @property
+    def fisher_is_hessian(self) -> bool:
+        """Whether :meth:`fisher` is the Hessian (not overridden: canonical links)."""
+        return type(self).fisher is Distribution.fisher
+
+    @property
     def n_params(self) -> int:
         """Number of raw columns P of ``eta``."""
         return len(self.param_names)
