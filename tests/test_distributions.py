@@ -73,6 +73,18 @@ def test_fisher_is_expected_hessian_and_psd(name):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
+def test_fisher_is_hessian_means_the_hessian_does_not_depend_on_y(name):
+    """``fisher_is_hessian`` lets Newton skip Fisher scoring: it must hold
+    exactly when the observed Hessian is the same for every y."""
+    dist, eta, y = _case(name)
+    other = _case(name, seed=1)[2]
+    same = np.array_equal(dist.hessian(y, eta), dist.hessian(other, eta))
+    assert dist.fisher_is_hessian == same
+    if dist.fisher_is_hessian:
+        np.testing.assert_array_equal(dist.fisher(eta), dist.hessian(y, eta))
+
+
+@pytest.mark.parametrize("name", FAMILIES)
 def test_init_eta_is_stationary_for_the_intercept_only_problem(name):
     dist, _, y = _case(name, n=400, seed=3)
     w = np.random.default_rng(4).uniform(0.1, 2.0, size=y.shape[0])
