@@ -158,7 +158,10 @@ def _fallback_direction(objective, phi, H, g, rcond=1e-10):
     if eigval[0] >= -rcond * abs(eigval[-1]):
         return _root_direction(objective, phi, g)
     d = _newton_direction(objective.hessian(phi, fisher=True), g)
-    if d is not None and _eta_change(objective, d) <= _MAX_ETA_STEP:
+    if d is not None and (
+        _largest_change(objective.model.forward(objective.X, d), objective)
+        <= _MAX_ETA_STEP
+    ):
         return d
     return s * _eig_direction(np.abs(eigval), eigvec, g * s, rcond)
 
@@ -210,20 +213,18 @@ def _root_direction(objective, phi, g, rcond=1e-10):
 _MAX_ETA_STEP = 20.0
 
 
-def _largest_change(new, old, objective):
-    """max |new - old| of η in ``eta_scale`` units, a chunk of rows at a time
-    (no temporaries of η's size: for softmax logits, η is a fifth of X)."""
+def _largest_change(eta, objective, old=None):
+    """max |η - old| (or |η|, a change already) in ``eta_scale`` units.
+
+    A chunk of rows at a time: no temporaries of η's size (for softmax
+    logits, η is a fifth of X).
+    """
     largest = 0.0
-    for rows in row_chunks(*new.shape):
-        change = np.abs(new[rows] - old[rows]) / objective.model.eta_scale
+    for rows in row_chunks(*eta.shape):
+        change = eta[rows] if old is None else eta[rows] - old[rows]
+        change = np.abs(change) / objective.model.eta_scale
         largest = max(largest, np.max(change, initial=0.0))
     return largest
-
-
-def _eta_change(objective, d):
-    """The largest change of η, in ``eta_scale`` units, of the full step d."""
-    change = objective.model.forward(objective.X, d) / objective.model.eta_scale
-    return np.max(np.abs(change), initial=0.0)
 
 
 #: Relative decrease below which the value of the objective cannot confirm a
@@ -285,7 +286,7 @@ def newton(objective, phi0, max_iter, tol):
         while True:
             f_new, g_new = objective(phi + step * d)
             if step == 1.0:
-                largest = _largest_change(objective._eta(phi + d), eta, objective)
+                largest = _largest_change(objective._eta(phi + d), objective, old=eta)
                 if largest > _MAX_ETA_STEP:
                     step = _MAX_ETA_STEP / largest
                     continue
