@@ -199,7 +199,8 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         least_squares = LeastSquares(objective)
         mean = model.eta_column == 0
         phi = np.zeros(model.n_params)
-        phi[mean], resid = least_squares.fit(objective.y, column=0, refine=False)
+        phi[mean] = least_squares.coefficients(objective.y, column=0, refine=False)
+        resid = least_squares.residuals(objective.y, 0, phi[mean])
         r2 = resid * resid
         spread = w @ r2
         if not spread > 0:
@@ -208,7 +209,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         constant = phi.copy()
         constant[~mean] = _constant_log_scale(model, objective.dist, rms)
         log_r2 = np.log(r2 + 1e-12 * spread) - _MEAN_LOG_CHI2
-        phi[~mean] = 0.5 * least_squares.fit(log_r2, column=1, refine=False)[0]
+        phi[~mean] = 0.5 * least_squares.coefficients(log_r2, column=1, refine=False)
         sd_y = weighted_mean_sd(objective.y, w)[1]
         values = [
             _constant_scale_value(objective, intercept_only, sd_y),

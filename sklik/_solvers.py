@@ -327,7 +327,9 @@ def lstsq(objective, phi0, max_iter, tol):
     """
     mean_idx = objective.model.eta_column == 0
     phi = np.array(phi0, dtype=np.float64)
-    phi[mean_idx], resid = LeastSquares(objective).fit(objective.y, column=0)
+    least_squares = LeastSquares(objective)
+    phi[mean_idx] = least_squares.coefficients(objective.y, column=0)
+    resid = least_squares.residuals(objective.y, 0, phi[mean_idx])
     sigma = np.sqrt(objective.w @ resid**2)
     phi[~mean_idx] = log_scale_excess(sigma, objective.dist)
     return SolverResult(phi, 1, "closed form", exact=True)
@@ -361,25 +363,31 @@ class LeastSquares:
         eig = np.linalg.eigvalsh(self.gram)
         self.well_conditioned = eig[0] > 1e-10 * eig[-1]
 
-    def fit(self, target, column, refine=True):
-        """φ's entries for η column ``column``, and the residuals t - η_j."""
+    def coefficients(self, target, column, refine=True) -> np.ndarray:
+        """φ's entries for η column ``column``, refined once if ``refine``."""
         objective, model = self.objective, self.objective.model
-        idx = model.eta_column == column
         unit = model.eta_scale[column]
-        phi = np.zeros(model.n_params)
         if self.well_conditioned:  # (numpy's solver: see _newton_direction)
-            resid = target
-            for _ in range(2 if refine else 1):  # solve, then refine on the residual
-                rhs = _column_rhs(objective, resid, column) / unit
-                phi[idx] += np.linalg.solve(self.gram, rhs) / unit
-                resid = target - model.forward(objective.X, phi)[:, column]
-            return phi[idx], resid
+            coef = self._solve(target, column)
+            if refine:  # iterative refinement: solve again for the residual
+                coef += self._solve(self.residuals(target, column, coef), column)
+            return coef
         if sp.issparse(objective.X):
             pinv = np.linalg.pinv(self.gram, rtol=1e-12, hermitian=True)
-            phi[idx] = pinv @ _column_rhs(objective, target, column) / unit**2
-        else:
-            phi[idx] = _dense_lstsq(objective, target, column) / unit
-        return phi[idx], target - model.forward(objective.X, phi)[:, column]
+            return pinv @ _column_rhs(objective, target, column) / unit**2
+        return _dense_lstsq(objective, target, column) / unit
+
+    def residuals(self, target, column, coef) -> np.ndarray:
+        """t - η_j for φ's entries ``coef`` of η column ``column``."""
+        model = self.objective.model
+        phi = np.zeros(model.n_params)
+        phi[model.eta_column == column] = coef
+        return target - model.forward(self.objective.X, phi)[:, column]
+
+    def _solve(self, target, column):
+        unit = self.objective.model.eta_scale[column]
+        rhs = _column_rhs(self.objective, target, column) / unit
+        return np.linalg.solve(self.gram, rhs) / unit
 
 
 def _column_rhs(objective, target, column):
