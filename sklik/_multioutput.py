@@ -5,13 +5,9 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from sklik._base import (
-    NLLEstimator,
-    check_real,
-    keep_state_on_error,
-    naming_the_input,
-)
+from sklik._base import NLLEstimator
 from sklik._regressors import GaussianNLLRegressor
+from sklik._validation import check_real, keep_state_on_error, naming_the_input
 
 
 def _column(Y, j):

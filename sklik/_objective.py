@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sklik.models.linear import row_chunks
+from sklik._chunks import row_chunks
 
 
 class NLLObjective:

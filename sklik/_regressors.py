@@ -7,8 +7,9 @@ from sklearn.base import RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import column_or_1d
 
-from sklik._base import NLLEstimator, _check_param, as_real_array
+from sklik._base import NLLEstimator
 from sklik._solvers import LeastSquares, log_scale_excess
+from sklik._validation import as_real_array, check_param
 from sklik.distributions import Normal
 from sklik.distributions.normal import weighted_mean_sd
 
@@ -160,7 +161,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
 
     def _validate_params(self):
         super()._validate_params()
-        _check_param("heteroscedastic", self.heteroscedastic, bool)
+        check_param("heteroscedastic", self.heteroscedastic, bool)
 
     def _validate_X_y(self, X, y, reset):
         y = y if y is None else as_real_array(y, "y")

@@ -15,8 +15,8 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from sklik._chunks import row_chunks
 from sklik.distributions import Normal
-from sklik.models.linear import row_chunks
 
 
 @dataclass

@@ -39,7 +39,7 @@ from scipy import stats
 from sklearn.base import is_classifier
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from sklik._base import check_sample_weight
+from sklik._validation import check_sample_weight
 from sklik.distributions import LabelDistribution
 from sklik.distributions.label import label_codes
 

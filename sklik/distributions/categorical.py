@@ -3,9 +3,9 @@
 import numpy as np
 from scipy.special import log_softmax, softmax
 
+from sklik._chunks import row_chunks
 from sklik.distributions._base import Distribution
 from sklik.distributions.label import LabelDistribution
-from sklik.models.linear import row_chunks
 
 
 class Categorical(Distribution):
