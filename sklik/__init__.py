@@ -8,7 +8,7 @@ fitted model predicts the whole distribution or its most probable value.
 from sklik import metrics
 from sklik._classifiers import BernoulliNLLClassifier, CategoricalNLLClassifier
 from sklik._multioutput import MultiOutputNLL
-from sklik._regressors import GaussianNLLRegressor
+from sklik._regressors import GaussianNLLRegressor, NLLRegressor
 
 __version__ = "0.1.0"
 
@@ -17,5 +17,6 @@ __all__ = [
     "CategoricalNLLClassifier",
     "GaussianNLLRegressor",
     "MultiOutputNLL",
+    "NLLRegressor",
     "metrics",
 ]

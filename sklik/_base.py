@@ -1,6 +1,7 @@
 """The base class holding the maximum-likelihood recipe for every estimator."""
 
 import numbers
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklik._objective import NLLObjective
-from sklik._solvers import SOLVERS, solve
+from sklik._starts import cold_start
 from sklik._validation import (
     check_param,
     check_real,
@@ -16,16 +17,21 @@ from sklik._validation import (
     keep_state_on_error,
     naming_the_input,
 )
+from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
+from sklik.solvers import SOLVERS, solve
 
 
 class NLLEstimator(BaseEstimator):
-    """Fit a linear model of a distribution's parameters by maximum likelihood.
+    """Fit a model of a distribution's parameters by maximum likelihood.
 
-    Subclasses say which distribution (``_make_distribution``), which columns
-    of η depend on x (``_depends_on_x``), how y is encoded and how the fitted
-    parameters are exposed (``_store_fit``). The fitting recipe, validation,
-    convergence handling and the predictive distribution live here, once.
+    The recipe lives here, once: validate, encode y and pick the
+    distribution (``_encode_target``), standardise y into the family's
+    units, build the model (``_make_model``), minimise the penalised mean
+    NLL from the intercept-only optimum (or the previous fit), check the
+    optimum, and keep the fitted model (``model_``), through which every
+    prediction goes. Subclasses say which columns of η depend on x
+    (``_depends_on_x``) and how the fit is exposed (``_store_fit``).
     """
 
     def _validate_params(self):
@@ -51,16 +57,19 @@ class NLLEstimator(BaseEstimator):
     def _depends_on_x(self, dist) -> list[bool]:
         return [True] * dist.n_params
 
-    @abstractmethod
-    def _store_fit(self, W, b):
-        """Expose user-scale coefficients W (p, P) and intercepts b (P,)."""
+    def _make_model(self, X, sample_weight, depends_on_x):
+        """The model f[x, φ] to fit, set up for X (``model=``)."""
+        if isinstance(self.model, str) and self.model == "linear":
+            return LinearModel.from_data(
+                X, sample_weight, depends_on_x, self.fit_intercept
+            )
+        raise ValueError(f"model must be 'linear'; got {self.model!r}.")
+
+    def _store_fit(self):
+        """Expose the fit (``self.model_``) as the estimator's attributes."""
 
     def _check_solution(self, objective, phi):
         """Hook for warnings about the optimum (e.g. separable classes)."""
-
-    @abstractmethod
-    def _fitted_W_b(self):
-        """The user-scale (W, b) of the current fit, for warm starts."""
 
     # -- the recipe -------------------------------------------------------
     @keep_state_on_error
@@ -82,28 +91,31 @@ class NLLEstimator(BaseEstimator):
         """
         self._validate_params()
         X, y = self._validate_X_y(X, y, reset=True)
-        sw = check_sample_weight(sample_weight, X.shape[0])
-        y_enc, sw, dist = self._encode_target(y, sw)
-        model = LinearModel.from_data(
-            X,
-            sw,
-            self._depends_on_x(dist),
-            self.fit_intercept,
-            dist.eta_scale(y_enc, sw),
-        )
-        objective = NLLObjective(X, y_enc, sw, dist, model, self.alpha)
+        objective, units = self._objective(X, y, sample_weight)
+        dist, model = objective.dist, objective.model
         result = solve(
             objective,
-            self._start(objective),
+            self._start(objective, units),
             self.solver,
             self.max_iter,
             self.tol,
         )
+        self._check_degenerate(objective, result.phi)
         self._check_solution(objective, result.phi)
         self.distribution_ = dist
         self.n_iter_ = result.n_iter
-        self._store_fit(*model.to_user(result.phi))
+        self.model_ = model.fitted(result.phi, units.scale)
+        self._store_fit()
         return self
+
+    def _objective(self, X, y, sample_weight):
+        """The objective of the fit on validated X and y, and the family's units."""
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        y_enc, sw, dist = self._encode_target(y, sw)
+        y_int, units = dist.units(y_enc, sw)
+        model = self._make_model(X, sw, self._depends_on_x(dist))
+        objective = NLLObjective(X, y_int, sw, dist, model, self.alpha, units.offset)
+        return objective, units
 
     def _validate_X_y(self, X, y, reset):
         check_real(X, "X")
@@ -118,31 +130,49 @@ class NLLEstimator(BaseEstimator):
                 y_numeric=False,
             )
 
-    def _start(self, objective):
-        """The previous fit (warm start, same shapes) or :meth:`_cold_start`."""
+    def _start(self, objective, units):
+        """The previous fit (warm start, same shapes) or the cold start."""
         model = objective.model
-        if self.warm_start and hasattr(self, "n_iter_"):
-            W, b = self._fitted_W_b()
+        previous = getattr(self, "model_", None)
+        if self.warm_start and isinstance(previous, LinearModel):
+            W, b = previous.coef_intercept()
             if W.shape == (model.n_features, objective.dist.n_params):
-                return model.from_user(W, b)
-        return self._cold_start(objective)
+                return model.params_for(W, b, units.scale)
+        return cold_start(objective)
 
-    def _cold_start(self, objective):
-        """The intercept-only optimum."""
-        shape = (objective.model.n_features, objective.dist.n_params)
-        eta = objective.dist.init_eta(objective.y, objective.w)
-        return objective.model.from_user(np.zeros(shape), eta)
+    def _check_degenerate(self, objective, phi):
+        """Warn where the fitted spread collapsed (the location interpolates)."""
+        collapsed = objective.dist.degenerate(objective.eta(phi))
+        if collapsed is None:
+            return
+        collapsed &= objective.w > 0
+        if collapsed.any():
+            warnings.warn(
+                f"The fitted {objective.dist.name} distribution is degenerate: its "
+                f"scale is below 1e-7 of y's spread at {int(collapsed.sum())} of "
+                f"{int(np.sum(objective.w > 0))} training samples, which the "
+                "location fits exactly. There the likelihood has no maximum (it "
+                "grows without bound as the scale shrinks; sklik stops the scale "
+                "at 1e-10 of y's spread), and the predictive intervals are "
+                "absurdly narrow. Use more samples than parameters, alpha > 0, "
+                "or fewer x-dependent parameters.",
+                DegenerateFitWarning,
+                stacklevel=3,
+            )
 
     # -- using the fit ----------------------------------------------------
-    def _eta(self, X) -> np.ndarray:
+    def _validate_X(self, X):
         check_is_fitted(self)
         check_real(X, "X")
         with naming_the_input():
-            X = validate_data(
+            return validate_data(
                 self, X, reset=False, accept_sparse=("csr", "csc"), dtype=np.float64
             )
-        W, b = self._fitted_W_b()
-        return np.asarray(X @ W) + b
+
+    def _eta(self, X) -> np.ndarray:
+        """η = f[x, φ̂] on the user's scale, shape (n_samples, P)."""
+        X = self._validate_X(X)
+        return self.model_.predict_eta(X)
 
     def predict_dist(self, X):
         """The predictive distribution Pr(y | f[x, φ̂]) for each row of X.
@@ -156,7 +186,8 @@ class NLLEstimator(BaseEstimator):
         dist : frozen distribution
             Vectorised over the samples and picklable.
         """
-        return self.distribution_.to_scipy(self._eta(X))
+        eta = self._eta(X)
+        return self.distribution_.to_scipy(eta)
 
     def nll(self, X, y, sample_weight=None) -> float:
         """Weighted mean negative log-likelihood of y under the fitted model.

@@ -36,6 +36,8 @@ _SHARED_PARAMETERS = """
     warm_start : bool, default=False
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by the weight of its class.
+    model : "linear", default="linear"
+        The model f[x, φ] of the logits.
 """
 
 
@@ -93,6 +95,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         tol=1e-8,
         warm_start=False,
         class_weight=None,
+        model="linear",
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -101,6 +104,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         self.tol = tol
         self.warm_start = warm_start
         self.class_weight = class_weight
+        self.model = model
 
     def _encode_target(self, y, sample_weight):
         y = column_or_1d(y, warn=True)
@@ -149,7 +153,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
     def _check_solution(self, objective, phi):
         if self.alpha > 0:
             return
-        log_p = self._log_proba(objective._eta(phi))  # (cached: no pass over X)
+        log_p = self._log_proba(objective.eta(phi))  # (cached: no pass over X)
         codes = objective.y.astype(np.intp)
         used = objective.w > 0
         correct = np.argmax(log_p, axis=1) == codes
@@ -197,11 +201,9 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         """
         return LabelDistribution(self.predict_log_proba(X), self.classes_)
 
-    def _store_fit(self, W, b):
+    def _store_fit(self):
+        W, b = self.model_.coef_intercept()
         self.coef_, self.intercept_ = W.T.copy(), b
-
-    def _fitted_W_b(self):
-        return self.coef_.T, self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

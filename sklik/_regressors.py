@@ -1,67 +1,231 @@
-"""GaussianNLLRegressor: linear regression that predicts a Normal distribution."""
+"""NLLRegressor (any family) and GaussianNLLRegressor (its Normal, as in v0.1)."""
 
-import warnings
+import copy
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
-from sklik._solvers import LeastSquares, log_scale_excess
 from sklik._validation import as_real_array, check_param
-from sklik.distributions import Normal
-from sklik.distributions.normal import weighted_mean_sd
-
-#: σ floor as a fraction of the weighted standard deviation of y.
-SCALE_FLOOR_RATIO = 1e-6
-
-#: E[log χ²₁] = -γ - log 2: the mean of log r² - log σ² for Normal residuals.
-_MEAN_LOG_CHI2 = -(np.euler_gamma + np.log(2.0))
+from sklik.distributions import REGISTRY, Distribution, Normal
 
 
-def _constant_log_scale(model, dist, sigma):
-    """The log-scale entries of φ for a constant σ (no x-dependence)."""
-    no_coef = np.zeros((model.n_features, 2))
-    eta = np.array([0.0, log_scale_excess(sigma, dist)])
-    return model.from_user(no_coef, eta)[model.eta_column == 1]
+def regression_families() -> list[str]:
+    """The registry names ``NLLRegressor(distribution=...)`` accepts."""
+    return sorted(name for name, cls in REGISTRY.items() if cls.regression)
 
 
-def _constant_scale_value(objective, phi, sigma):
-    """The objective at φ whose σ is the constant rms residual ``sigma``.
+class _Regressor(RegressorMixin, NLLEstimator):
+    """What every regressor shares: a real y checked against the family's support,
+    the predictive mean and standard deviation from the distribution."""
 
-    The mean NLL is then that of a single residual of size ``sigma``: no pass
-    over X.
+    def _validate_X_y(self, X, y, reset):
+        y = y if y is None else as_real_array(y, "y")
+        X, y = super()._validate_X_y(X, y, reset)
+        return X, column_or_1d(y, warn=True).astype(np.float64)
+
+    def _encode_target(self, y, sample_weight):
+        dist = self._make_distribution()
+        y = dist.check_y(y)
+        return y, sample_weight, dist.for_data(y, sample_weight)
+
+    def _encode_new_target(self, y, n_samples):
+        y = column_or_1d(as_real_array(y, "y"))
+        if y.shape[0] != n_samples:
+            raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
+        return self.distribution_.check_y(y)
+
+    def predict(self, X, return_std=False):
+        """The predictive mean and, optionally, the predictive standard deviation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        return_std : bool, default=False
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples,)
+            The mean of the predictive distribution (the family's ``predict``:
+            the location for the Laplace and the von Mises).
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
+        """
+        eta = self._eta(X)
+        mean = self.distribution_.mean(eta)
+        if not return_std:
+            return mean
+        return mean, self.distribution_.std(eta)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        try:
+            dist = self._make_distribution()
+        except (ValueError, TypeError, KeyError):
+            return tags
+        tags.target_tags.positive_only = dist.support.positive_only
+        return tags
+
+
+class NLLRegressor(_Regressor):
+    """Regression that predicts a distribution of any family, by maximum likelihood.
+
+    y | x follows the chosen family, and each parameter named in
+    ``x_dependent`` is a linear function of x on its link scale (GAMLSS
+    style); the others are constants fitted jointly. The objective is the
+    weighted mean negative log-likelihood plus ``alpha/2`` times the sum of
+    squared coefficients (intercepts and constants are not penalised; a
+    location's coefficients are measured in units of y's spread, so that
+    ``alpha`` does not depend on the units of y).
+
+    Parameters
+    ----------
+    distribution : str or Distribution, default="normal"
+        A registry name (see :func:`regression_families`) or an instance.
+    x_dependent : None, "all", str or tuple of str, default=None
+        The parameters that are functions of x. None: the first (a GLM
+        with estimated dispersion); "all": every one; (): none (the
+        unconditional distribution, a baseline).
+    model : "linear", default="linear"
+        The model f[x, φ] of the x-dependent parameters.
+    alpha : float, default=0.0
+        L2 penalty strength on the coefficients.
+    fit_intercept : bool, default=True
+    solver : {"auto", "newton", "lbfgs", "newton-cg", "lstsq"}, default="auto"
+        "auto" takes an exact closed form where one applies (least squares
+        for the homoscedastic Normal at alpha=0), Newton's method up to 500
+        parameters (1000 for several parameters of η), L-BFGS beyond.
+    max_iter : int, default=200
+    tol : float, default=1e-8
+        Convergence when the sup-norm of the objective's gradient (w.r.t.
+        the coefficients of standardised features) is at most tol.
+    warm_start : bool, default=False
+        Start from the previous fit's parameters when shapes agree.
+
+    Attributes
+    ----------
+    distribution_ : Distribution
+    param_names_ : tuple of str
+    coef_ : ndarray of shape (n_params, n_features)
+        On the link scale; zero rows for parameters that do not depend on x.
+    intercept_ : ndarray of shape (n_params,)
+    model_ : Model
+        The fitted model, through which predictions go.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Present when X had string column names.
+    n_iter_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklik import NLLRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array([0.1, 0.9, 2.1, 2.9])
+    >>> reg = NLLRegressor("normal").fit(X, y)
+    >>> reg.param_names_
+    ('loc', 'scale')
+    >>> reg.coef_.round(4)
+    array([[0.96],
+           [0.  ]])
+    >>> reg.predict(np.array([[4.0]])).round(2)
+    array([3.9])
     """
-    eta = np.array([[0.0, log_scale_excess(sigma, objective.dist)]])
-    return objective.dist.nll(np.array([sigma]), eta)[0] + objective.penalty_value(phi)
+
+    def __init__(
+        self,
+        distribution="normal",
+        *,
+        x_dependent=None,
+        model="linear",
+        alpha=0.0,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=200,
+        tol=1e-8,
+        warm_start=False,
+    ):
+        self.distribution = distribution
+        self.x_dependent = x_dependent
+        self.model = model
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    def _make_distribution(self) -> Distribution:
+        spec = self.distribution
+        if isinstance(spec, Distribution):
+            if not spec.regression:
+                raise ValueError(
+                    f"distribution {spec!r} is a classifier's; use "
+                    "BernoulliNLLClassifier or CategoricalNLLClassifier."
+                )
+            return copy.deepcopy(spec)
+        if isinstance(spec, str) and spec in regression_families():
+            return REGISTRY[spec]()
+        raise ValueError(
+            "distribution must be one of "
+            f"{regression_families()} or a Distribution instance; got {spec!r}."
+        )
+
+    def _x_dependent_names(self, dist) -> tuple[str, ...]:
+        spec = self.x_dependent
+        blocks = [block.name for block in dist.blocks]
+        if spec is None:
+            return (blocks[0],)
+        if isinstance(spec, str):
+            return tuple(blocks) if spec == "all" else (spec,)
+        if isinstance(spec, list | tuple):
+            return tuple(spec)
+        raise ValueError(
+            f"x_dependent must be None, 'all', a parameter name or a tuple of "
+            f"them; got {spec!r}."
+        )
+
+    def _depends_on_x(self, dist):
+        names = self._x_dependent_names(dist)
+        depends = np.zeros(dist.n_params, dtype=bool)
+        for name in names:
+            if not isinstance(name, str):
+                raise ValueError(f"x_dependent names must be strings; got {name!r}.")
+            try:
+                block = dist.block(name)
+            except KeyError as exc:
+                raise ValueError(f"x_dependent: {exc.args[0]}") from None
+            depends[list(block.columns)] = True
+        return depends
+
+    def _store_fit(self):
+        W, b = self.model_.coef_intercept()
+        self.param_names_ = self.distribution_.param_names
+        self.coef_, self.intercept_ = W.T.copy(), b
 
 
-def _scale_floor(y, sample_weight):
-    """σ_min: a tiny fraction of y's spread (or magnitude), so that y·c gives σ·c."""
-    spread = weighted_mean_sd(y, sample_weight)[1]
-    if not spread > 0:
-        spread = np.max(np.abs(y), initial=0.0)
-    return SCALE_FLOOR_RATIO * spread if spread > 0 else SCALE_FLOOR_RATIO
-
-
-class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
+class GaussianNLLRegressor(_Regressor):
     r"""Linear regression predicting a Normal distribution, by maximum likelihood.
 
     The model is :math:`y \mid x \sim \mathcal N(\mu(x), \sigma(x))` with
-    :math:`\mu(x) = x \cdot w + b` and :math:`\sigma(x) = \sigma_{\min} +
-    e^{x \cdot v + c}` (``heteroscedastic=True``) or a constant
-    :math:`\sigma = \sigma_{\min} + e^{c}`. The objective is the weighted mean
-    negative log-likelihood plus :math:`\tfrac{\alpha}{2}(\lVert w\rVert^2 +
-    \lVert v \rVert^2)`.
+    :math:`\mu(x) = x \cdot w + b` and :math:`\sigma(x) = e^{x \cdot v + c}`
+    (``heteroscedastic=True``) or a constant :math:`\sigma = e^{c}`. It is
+    ``NLLRegressor("normal", x_dependent="all")`` (or the default
+    ``x_dependent``) with the attributes of sklik 0.1. The objective is
+    the weighted mean negative log-likelihood plus
+    :math:`\tfrac{\alpha}{2}(\lVert w\rVert^2/s^2 + \lVert v \rVert^2)`,
+    with s the weighted standard deviation of y, so that ``alpha`` does not
+    depend on the units of y.
 
-    The floor :math:`\sigma_{\min} = 10^{-6}\cdot\mathrm{sd}_s(y)` keeps the
-    likelihood bounded when the mean can interpolate the data (without it the
-    heteroscedastic likelihood is unbounded); it scales with y, so multiplying
-    y by c multiplies μ and σ by c exactly. With ``alpha=0`` and a constant σ
-    the fit is ordinary (weighted) least squares, solved exactly; σ is then
-    the root mean squared residual. With ``alpha > 0`` the mean coefficients
-    equal ``Ridge(alpha=alpha * scale_**2 * sum(sample_weight))``.
+    With ``alpha=0`` and a constant σ the fit is ordinary (weighted) least
+    squares, solved exactly; σ is then the root mean squared residual (the
+    maximum-likelihood σ, divisor Σ sample_weight). With ``alpha > 0`` the
+    mean coefficients equal ``Ridge(alpha=alpha * scale_**2 *
+    sum(sample_weight) / s**2)``. Where the mean fits training samples
+    exactly (more features than samples, a constant y) the likelihood has
+    no maximum: the fit warns (:class:`~sklik.exceptions.DegenerateFitWarning`).
 
     Parameters
     ----------
@@ -82,6 +246,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         coefficients of standardised features) is at most tol.
     warm_start : bool, default=False
         Start from the previous fit's parameters when shapes agree.
+    model : "linear", default="linear"
 
     Attributes
     ----------
@@ -92,37 +257,13 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
     scale_coef_ : ndarray of shape (n_features,)
         v, heteroscedastic model only.
     scale_intercept_ : float
-        c (for the homoscedastic model ``scale_ = scale_floor_ + exp(c)``).
-    scale_floor_ : float
-        σ_min.
+        c (for the homoscedastic model ``scale_ = exp(c)``).
     distribution_ : Normal
+    model_ : LinearModel
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X had string column names.
     n_iter_ : int
-
-    Notes
-    -----
-    Known limits in scikit-learn's tools:
-
-    - ``Pipeline`` forwards ``predict(X, return_std=True)`` but not
-      ``predict_dist`` or ``nll``: score pipelines with the scorers of
-      :mod:`sklik.metrics` (``neg_nll_scorer``, ``neg_crps_scorer``), which
-      use ``return_std``, or call ``pipe[-1].predict_dist(pipe[:-1].transform(X))``.
-    - ``GridSearchCV`` (and the other search objects) do not forward
-      ``return_std``: call ``search.best_estimator_.predict(X,
-      return_std=True)``.
-    - ``StackingRegressor`` forwards ``return_std`` to a sklik
-      ``final_estimator``; ``VotingRegressor``, ``BaggingRegressor``,
-      ``MultiOutputRegressor`` and ``TransformedTargetRegressor`` do not (the
-      last could not transform σ anyway). For several targets use
-      :class:`~sklik.MultiOutputNLL`.
-    - ``IterativeImputer(estimator=GaussianNLLRegressor(),
-      sample_posterior=True)`` draws imputations from Normal(μ(x), σ(x)).
-    - ``alpha`` penalises the mean's coefficients in the units of y, so its
-      effect changes with the units of y; with ``heteroscedastic=True`` the
-      same ``alpha`` also penalises the (unitless) log-scale coefficients.
-      Standardise y, or search ``alpha`` on a wide logarithmic grid.
 
     Examples
     --------
@@ -150,6 +291,7 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         max_iter=200,
         tol=1e-8,
         warm_start=False,
+        model="linear",
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -158,123 +300,25 @@ class GaussianNLLRegressor(RegressorMixin, NLLEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.model = model
 
     def _validate_params(self):
         super()._validate_params()
         check_param("heteroscedastic", self.heteroscedastic, bool)
 
-    def _validate_X_y(self, X, y, reset):
-        y = y if y is None else as_real_array(y, "y")
-        X, y = super()._validate_X_y(X, y, reset)
-        return X, column_or_1d(y, warn=True).astype(np.float64)
-
-    def _encode_target(self, y, sample_weight):
-        return y, sample_weight, Normal(_scale_floor(y, sample_weight))
-
-    def _encode_new_target(self, y, n_samples):
-        y = column_or_1d(as_real_array(y, "y"))
-        if y.shape[0] != n_samples:
-            raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
-        return y
+    def _make_distribution(self):
+        return Normal()
 
     def _depends_on_x(self, dist):
         return [True, self.heteroscedastic]
 
-    def _cold_start(self, objective):
-        """For a heteroscedastic fit, the least-squares start of Harvey (1976).
-
-        The mean is the least-squares fit; log σ is the least-squares fit of
-        log r² (r the residuals) less E[log χ²₁], halved. Both use one Gram
-        matrix, so this costs about one homoscedastic fit, and it saves
-        Newton's method its first, most expensive steps. It is taken only if
-        it beats both the intercept-only optimum and the least-squares mean
-        with a constant σ (the homoscedastic optimum at alpha=0), whose
-        values need no pass over X: a penalty can make the unpenalised
-        least-squares coefficients a poor start, and vanishing residuals a
-        poor log r². Without an intercept (for log σ too) the start is φ = 0.
-        """
-        intercept_only = super()._cold_start(objective)
-        model, w = objective.model, objective.w
-        if not (self.heteroscedastic and model.mask[-1, 1]):
-            return intercept_only  # (log σ without a constant)
-        least_squares = LeastSquares(objective)
-        mean = model.eta_column == 0
-        phi = np.zeros(model.n_params)
-        phi[mean] = least_squares.coefficients(objective.y, column=0, refine=False)
-        resid = least_squares.residuals(objective.y, 0, phi[mean])
-        r2 = resid * resid
-        spread = w @ r2
-        if not spread > 0:
-            return intercept_only
-        rms = np.sqrt(spread)
-        constant = phi.copy()
-        constant[~mean] = _constant_log_scale(model, objective.dist, rms)
-        log_r2 = np.log(r2 + 1e-12 * spread) - _MEAN_LOG_CHI2
-        phi[~mean] = 0.5 * least_squares.coefficients(log_r2, column=1, refine=False)
-        sd_y = weighted_mean_sd(objective.y, w)[1]
-        values = [
-            _constant_scale_value(objective, intercept_only, sd_y),
-            _constant_scale_value(objective, constant, rms),
-        ]
-        # The start's value comes last: the solver's first evaluation is free.
-        if objective(phi)[0] <= min(values):
-            return phi
-        return (intercept_only, constant)[int(np.argmin(values))]
-
-    def _check_solution(self, objective, phi):
-        """Warn if σ(x) ran down to its floor at training samples."""
-        if not self.heteroscedastic:
-            return
-        dist = objective.dist
-        sigma = dist.params(objective._eta(phi))["scale"]  # (η cached)
-        at_floor = (sigma <= (1.0 + 1e-3) * dist.scale_floor) & (objective.w > 0)
-        if at_floor.any():
-            warnings.warn(
-                f"σ(x) ran down to its floor (scale_floor_={dist.scale_floor:.3g}) "
-                f"at {at_floor.sum()} of {np.sum(objective.w > 0)} training "
-                "samples: the mean fits them exactly, and the likelihood grows "
-                "without bound as σ shrinks there, so it has no maximum. Set "
-                "alpha > 0, use more samples, or heteroscedastic=False.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-
-    def _store_fit(self, W, b):
+    def _store_fit(self):
+        W, b = self.model_.coef_intercept()
         self.coef_, self.intercept_ = W[:, 0], float(b[0])
         self.scale_intercept_ = float(b[1])
-        self.scale_floor_ = self.distribution_.scale_floor
         self.__dict__.pop("scale_coef_", None)
         self.__dict__.pop("scale_", None)
         if self.heteroscedastic:
             self.scale_coef_ = W[:, 1]
         else:
-            self.scale_ = self.scale_floor_ + float(np.exp(b[1]))
-
-    def _fitted_W_b(self):
-        scale_coef = getattr(self, "scale_coef_", np.zeros_like(self.coef_))
-        W = np.column_stack([self.coef_, scale_coef])
-        return W, np.array([self.intercept_, self.scale_intercept_])
-
-    def predict(self, X, return_std=False):
-        """Predict the mean μ(x) and, optionally, the standard deviation σ(x).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        return_std : bool, default=False
-
-        Returns
-        -------
-        mean : ndarray of shape (n_samples,)
-        std : ndarray of shape (n_samples,)
-            Only when ``return_std=True``.
-        """
-        eta = self._eta(X)
-        if not return_std:
-            return eta[:, 0]
-        return eta[:, 0], self.distribution_.params(eta)["scale"]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
+            self.scale_ = float(np.exp(b[1]))

@@ -94,17 +94,29 @@ def test_init_eta_is_stationary_for_the_intercept_only_problem(name):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-def test_eta_scale_is_positive_and_finite(name):
-    dist, _, y = _case(name)
-    scale = dist.eta_scale(y, np.ones_like(y))
-    assert scale.shape == (dist.n_params,)
-    assert np.all(np.isfinite(scale)) and np.all(scale > 0)
+def test_units_change_the_nll_by_a_constant_only(name):
+    """The fit's internal y and η describe the same model: with the model's
+    output m, the user's η is m·scale and the internal one m + offset, and
+    the two NLLs differ by the log-Jacobian of y's change of units only."""
+    dist, eta, y = _case(name)
+    y_int, units = dist.units(y * 1e3 if dist.regression else y, np.ones_like(y))
+    y_user = y * 1e3 if dist.regression else y
+    assert np.all(np.isfinite(units.scale)) and np.all(units.scale > 0)
+    gaps, sizes = [], []
+    for m in (eta, 0.5 * eta + 0.1):
+        user = dist.nll(y_user, m * units.scale)
+        gaps.append(user - dist.nll(y_int, m + units.offset))
+        sizes.append(1.0 + np.abs(user))
+    tolerance = 1e-12 * np.maximum(*sizes)  # rounding of each NLL
+    np.testing.assert_array_less(np.abs(gaps[0] - gaps[0][0]), tolerance + 1e-9)
+    np.testing.assert_array_less(np.abs(gaps[1] - gaps[0]), tolerance + 1e-9)
 
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_extreme_logits_stay_finite(name):
     dist, eta, y = _case(name)
     eta = eta * 1e3
-    nll, grad = dist.nll_grad(y, eta)
-    assert np.all(np.isfinite(grad))
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        nll, grad = dist.nll_grad(y, eta)
+    assert not np.any(np.isnan(grad))
     assert not np.any(np.isnan(nll))

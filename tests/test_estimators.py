@@ -17,8 +17,7 @@ from sklik import (
     GaussianNLLRegressor,
     MultiOutputNLL,
 )
-from sklik._objective import NLLObjective
-from sklik.models import LinearModel
+from sklik._starts import cold_start
 
 ALL = [GaussianNLLRegressor, BernoulliNLLClassifier, CategoricalNLLClassifier]
 
@@ -69,7 +68,8 @@ def test_gaussian_penalty_maps_to_ridge_with_fitted_scale():
     X, y = load_diabetes(return_X_y=True)
     # tol=1e-10: an identity at the optimum, not at tol=1e-8's stopping point
     ours = GaussianNLLRegressor(alpha=1e-4, tol=1e-10).fit(X, y)
-    ref = Ridge(alpha=1e-4 * ours.scale_**2 * len(y), tol=1e-12).fit(X, y)
+    sd_y = np.std(y)  # the penalty is on coefficients in units of y's spread
+    ref = Ridge(alpha=1e-4 * ours.scale_**2 * len(y) / sd_y**2, tol=1e-12).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7)
     assert not np.allclose(ours.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-3)
 
@@ -315,10 +315,8 @@ def test_failed_refit_leaves_the_previous_fit_usable(Est):
 
 def _heteroscedastic_objective(X, y):
     reg = GaussianNLLRegressor(heteroscedastic=True)
-    sw = np.ones(len(y))
-    dist = reg._encode_target(y, sw)[2]
-    model = LinearModel.from_data(X, sw, [True, True], True, dist.eta_scale(y, sw))
-    return reg, NLLObjective(X, y, sw, dist, model, 0.0)
+    objective, units = reg._objective(X, y, None)
+    return objective, units
 
 
 def test_heteroscedastic_start_is_never_worse_than_the_homoscedastic_fit():
@@ -326,18 +324,19 @@ def test_heteroscedastic_start_is_never_worse_than_the_homoscedastic_fit():
     taken only when it beats the homoscedastic optimum, and on data with
     σ(x) = exp(x·v) it recovers v to within its sampling error."""
     X, y = load_diabetes(return_X_y=True)
-    reg, obj = _heteroscedastic_objective(X, y)
+    obj, units = _heteroscedastic_objective(X, y)
     homoscedastic = GaussianNLLRegressor().fit(X, y).nll(X, y)
-    assert obj(reg._cold_start(obj))[0] <= homoscedastic + 1e-12
+    # (the objective is in y's internal units: the NLL less log sd(y))
+    assert obj(cold_start(obj))[0] + np.log(units.scale[0]) <= homoscedastic + 1e-12
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20_000, 3)) * [1.0, 5.0, 0.2] + [0.0, 3.0, -1.0]
     v = np.array([0.3, -0.05, 1.0])
     y = X @ [1.0, 2.0, -3.0] + np.exp(X @ v - 0.5) * rng.normal(size=len(X))
-    reg, obj = _heteroscedastic_objective(X, y)
-    start = reg._cold_start(obj)
-    W = obj.model.to_user(start)[0]
+    obj, units = _heteroscedastic_objective(X, y)
+    start = cold_start(obj)
+    W = obj.model.to_user(start)[0] * units.scale
     sd = np.array([1.0, 5.0, 0.2])  # the columns' spreads
     assert np.max(np.abs(W[:, 1] - v) * sd) < 0.05
     homoscedastic = GaussianNLLRegressor().fit(X, y).nll(X, y)
-    assert obj(start)[0] < homoscedastic - 0.1
+    assert obj(start)[0] + np.log(units.scale[0]) < homoscedastic - 0.1

@@ -205,11 +205,12 @@ def test_gaussian_weights_match_statsmodels_glm_var_weights():
 
 @pytest.mark.parametrize("alpha", [0.1, 3.0])
 def test_gaussian_penalised_mean_is_ridge(alpha):
-    """Documented: coef_ = Ridge(alpha * scale_² * Σs) coefficients."""
+    """Documented: coef_ = Ridge(alpha * scale_² * Σs / sd_s(y)²) coefficients."""
     X, y = diabetes()
     sw = weights_for(len(y), "real", seed=1)
     reg = fit_quietly(GaussianNLLRegressor(alpha=alpha), X, y, sw)
-    ridge = Ridge(alpha=alpha * reg.scale_**2 * sw.sum(), solver="cholesky")
+    sd_y = np.sqrt(np.cov(y, aweights=sw, ddof=0))
+    ridge = Ridge(alpha=alpha * reg.scale_**2 * sw.sum() / sd_y**2, solver="cholesky")
     ridge.fit(X, y, sample_weight=sw)
     assert rel_err(reg.coef_, ridge.coef_) < COEF_RTOL
     assert reg.intercept_ == pytest.approx(ridge.intercept_, rel=COEF_RTOL)
@@ -219,8 +220,8 @@ def test_gaussian_penalised_mean_is_ridge(alpha):
 
 
 # -- heteroscedastic Gaussian: an independent likelihood, minimised by scipy --
-def hetero_reference(X, y, sw, fit_intercept, floor, start):
-    """ML fit of y ~ N(Zβ, floor + exp(Zγ)) written from scratch.
+def hetero_reference(X, y, sw, fit_intercept, start):
+    """ML fit of y ~ N(Zβ, exp(Zγ)) written from scratch.
 
     Z's columns are divided by their root mean square (a change of units of
     β and γ that leaves the fitted μ and σ unchanged) so that scipy's
@@ -234,10 +235,8 @@ def hetero_reference(X, y, sw, fit_intercept, floor, start):
     q = Z.shape[1]
 
     def parts(theta):
-        mu, e = Z @ theta[:q], np.exp(Z @ theta[q:])
-        s = floor + e
-        r = y - mu
-        return r, e, s
+        mu, s = Z @ theta[:q], np.exp(Z @ theta[q:])
+        return y - mu, s, s
 
     def fun(theta):
         r, e, s = parts(theta)
@@ -290,9 +289,8 @@ def test_heteroscedastic_gaussian_on_linnerud_reaches_the_reference_optimum(
     reg = fit_quietly(
         GaussianNLLRegressor(heteroscedastic=True, fit_intercept=fit_intercept), X, y
     )
-    floor = 1e-6 * weighted_sd(y, None)
     _, _, loglik = hetero_reference(
-        X, y, None, fit_intercept, floor, lambda Z: np.zeros(2 * Z.shape[1])
+        X, y, None, fit_intercept, lambda Z: np.zeros(2 * Z.shape[1])
     )
     assert -reg.nll(X, y) == pytest.approx(loglik, rel=LOGLIK_RTOL)
 
@@ -314,8 +312,6 @@ def test_heteroscedastic_gaussian_matches_independent_ml(fit_intercept, weights)
         y,
         sw,
     )
-    floor = 1e-6 * weighted_sd(y, sw)  # the documented σ floor
-    assert reg.scale_floor_ == pytest.approx(floor, rel=1e-12)
 
     def start(Z):
         beta = np.linalg.lstsq(Z, y, rcond=None)[0]
@@ -324,7 +320,7 @@ def test_heteroscedastic_gaussian_matches_independent_ml(fit_intercept, weights)
             gamma[0] = np.log(np.std(y - Z @ beta))
         return np.concatenate([beta, gamma])
 
-    mean, sigma, loglik = hetero_reference(X, y, sw, fit_intercept, floor, start)
+    mean, sigma, loglik = hetero_reference(X, y, sw, fit_intercept, start)
     assert -reg.nll(X, y, sw) == pytest.approx(loglik, rel=LOGLIK_RTOL)
     mu, sd = reg.predict(X, return_std=True)
     assert rel_err(mu, mean) < COEF_RTOL
@@ -654,12 +650,13 @@ def test_affine_rescaling_of_a_column_does_not_change_predictions(name, fit_inte
 def standardised_gradient(est, X, y, sw):
     """∂L/∂φ at the fitted coefficients, computed here from the formulas.
 
-    The engine's convention (``sklik._solvers.solve``): φ holds the
+    The engine's convention (``sklik.solvers.solve``): φ holds the
     coefficients of the standardised columns (x - mean_s(x)) / sd_s(x)
     (no centring without an intercept; then the root mean square), and the
     intercepts, measured in units of each η column's ``eta_scale`` (sd_s(y)
     for the Gaussian mean, 1 otherwise). So ∂L/∂φ = eta_scale · Zᵀ (w ∘ ∂nll/∂η)
-    plus the penalty's gradient.
+    plus the penalty's gradient, α/2·||W_user / eta_scale||² (the penalty
+    does not depend on the units of y).
     """
     w = np.ones(len(y)) if sw is None else sw
     w = w / w.sum()
@@ -668,9 +665,8 @@ def standardised_gradient(est, X, y, sw):
     Z = (X - center) / scale
     if isinstance(est, GaussianNLLRegressor):
         mu, sigma = est.predict(X, return_std=True)
-        e = sigma - est.scale_floor_
         r = (y - mu) / sigma
-        G = np.column_stack([-r / sigma, (1 - r**2) * e / sigma])
+        G = np.column_stack([-r / sigma, 1 - r**2])
         W = np.column_stack([est.coef_, getattr(est, "scale_coef_", 0 * est.coef_)])
         eta_scale = np.array([np.sqrt(w @ (y - w @ y) ** 2), 1.0])
         x_dep = [True, est.heteroscedastic]
@@ -684,7 +680,7 @@ def standardised_gradient(est, X, y, sw):
             G[np.arange(len(y)), codes] -= 1
         W, eta_scale, x_dep = est.coef_.T, np.ones(G.shape[1]), [True] * G.shape[1]
     grad_coef = (Z.T @ (w[:, None] * G)) * eta_scale
-    grad_coef += est.alpha * W * eta_scale / scale[:, None]  # of α/2·||W_user||²
+    grad_coef += est.alpha * W / eta_scale / scale[:, None]
     grad_int = (w @ G) * eta_scale
     parts = [grad_coef[:, x_dep].ravel()]
     free_intercept = [est.fit_intercept or not dep for dep in x_dep]

@@ -5,6 +5,8 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from sklik.distributions._base import Distribution
+from sklik.distributions._support import Support
+from sklik.links import Logit
 
 
 class Bernoulli(Distribution):
@@ -28,11 +30,28 @@ class Bernoulli(Distribution):
     array([0.69314718])
     """
 
-    param_names = ("logit",)
+    param_names = ("p",)
+    links = (Logit(),)
+    support = Support("y in {0, 1}", 0.0, 1.0, include_low=True, include_high=True)
+    fisher_is_hessian = True  # the logit is the canonical link
+    regression = False  # labels: BernoulliNLLClassifier
 
-    def params(self, eta):
-        return {"p": expit(eta[:, 0])}
+    # -- on θ ----------------------------------------------------------------
+    def nll_grad_theta(self, y, theta):
+        p = theta[:, 0]
+        with np.errstate(divide="ignore"):
+            nll = -np.where(y > 0, y * np.log(p), 0.0) - np.where(
+                y < 1, (1 - y) * np.log1p(-p), 0.0
+            )
+        return nll, ((p - y) / (p * (1 - p)))[:, None]
 
+    def scipy_from_theta(self, theta):
+        return stats.bernoulli(theta[:, 0])
+
+    def start_theta(self, y, sample_weight):
+        return np.array([sample_weight @ y / sample_weight.sum()])
+
+    # -- fast paths on η: from the logit, never log(0) -----------------------
     def nll(self, y, eta):
         t = eta[:, 0]
         out = np.log1p(np.exp(-np.abs(t)))
@@ -52,5 +71,5 @@ class Bernoulli(Distribution):
         p = sample_weight @ y / sample_weight.sum()
         return np.array([logit(np.clip(p, 1e-15, 1 - 1e-15))])
 
-    def to_scipy(self, eta):
-        return stats.bernoulli(expit(eta[:, 0]))
+    def mean(self, eta):
+        return expit(eta[:, 0])

@@ -4,7 +4,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from sklik._chunks import row_chunks
-from sklik.distributions._base import Distribution
+from sklik.distributions._base import Block, Distribution
 from sklik.distributions.label import LabelDistribution
 
 
@@ -31,7 +31,8 @@ class Categorical(Distribution):
     array([1.09861229])
     """
 
-    shift_invariant = True
+    fisher_is_hessian = True  # the softmax is the canonical link
+    regression = False  # labels: CategoricalNLLClassifier
 
     def __init__(self, n_classes: int):
         self.n_classes = int(n_classes)
@@ -44,8 +45,34 @@ class Categorical(Distribution):
     def param_names(self):
         return tuple(f"logit_{k}" for k in range(self.n_classes))
 
+    @property
+    def blocks(self):
+        return (Block("logits", tuple(range(self.n_classes)), shift_invariant=True),)
+
+    def theta(self, eta):
+        return softmax(eta, axis=1)
+
     def params(self, eta):
-        return {"probs": softmax(eta, axis=1)}
+        return {"probs": self.theta(eta)}
+
+    # -- on θ: the class probabilities ----------------------------------------
+    def nll_grad_theta(self, y, theta):
+        codes = _codes(y)
+        p_own = np.take_along_axis(theta, codes[:, None], axis=1)[:, 0]
+        grad = np.zeros_like(theta)
+        grad[np.arange(len(codes)), codes] = -1.0 / p_own
+        with np.errstate(divide="ignore"):
+            return -np.log(p_own), grad
+
+    def scipy_from_theta(self, theta):
+        with np.errstate(divide="ignore"):
+            return LabelDistribution(np.log(theta), np.arange(self.n_classes))
+
+    def start_theta(self, y, sample_weight):
+        freq = np.bincount(_codes(y), weights=sample_weight, minlength=self.n_classes)
+        return freq / freq.sum()
+
+    # -- fast paths on η ------------------------------------------------------
 
     def nll(self, y, eta):
         logp = log_softmax_rows(eta)
@@ -82,6 +109,12 @@ class Categorical(Distribution):
 
     def to_scipy(self, eta):
         return LabelDistribution(log_softmax(eta, axis=1), np.arange(self.n_classes))
+
+    def mean(self, eta):
+        return self.theta(eta) @ np.arange(self.n_classes, dtype=np.float64)
+
+    def __repr__(self):
+        return f"Categorical(n_classes={self.n_classes})"
 
 
 def log_softmax_rows(eta):

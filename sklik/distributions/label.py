@@ -87,14 +87,18 @@ class LabelDistribution:
         ``size=None`` gives shape (n_samples,); an int k gives (k, n_samples);
         a tuple ending in n_samples (scipy's convention) gives that shape.
         """
-        rng = check_random_state(random_state)
+        rng = (
+            random_state
+            if isinstance(random_state, np.random.Generator)
+            else check_random_state(random_state)
+        )
         n = len(self)
         shape = () if size is None else tuple(np.atleast_1d(size))
         if shape[-1:] == (n,):
             shape = shape[:-1]
         cum = np.cumsum(self.probs, axis=1)
         cum[:, -1] = 1.0
-        u = rng.random_sample((*shape, n, 1))
+        u = rng.random((*shape, n, 1))
         return self.classes[(u > cum).sum(axis=-1)]
 
 

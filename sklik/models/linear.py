@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sklik._chunks import row_chunks
+from sklik.models._base import Model
 from sklik.models._standardise import weighted_column_moments
 
 #: Columns of η up to which products with X go one column at a time.
@@ -14,8 +15,11 @@ _FEW_COLUMNS = 2
 _MAX_UNCENTRED = 99.0
 
 
-class LinearModel:
+class LinearModel(Model):
     """η = X·W + b with one column per distribution parameter.
+
+    .. warning:: Experimental: the Model interface may change between minor
+       releases.
 
     Internally the coefficients act on standardised columns
     ``(x - offset) / scale``; this is a reparametrisation of φ, not a copy of
@@ -32,9 +36,6 @@ class LinearModel:
         Whether x-dependent columns get an intercept.
     x_offset, x_scale : ndarray of shape (n_features,)
         The standardisation of the columns (offset 0 for sparse X).
-    eta_scale : ndarray of shape (P,), default=None
-        Typical size of each column of η (e.g. the spread of y for a mean);
-        the internal parameters are measured in these units. None means 1.
     x_null : ndarray of bool, shape (n_features,), default=None
         Columns that are constant and centred: zero, up to rounding, on the
         training data. Their rows of the Gram matrix are set to exact zeros.
@@ -45,26 +46,16 @@ class LinearModel:
     >>> from sklik.models import LinearModel
     >>> X = np.array([[0.0], [2.0]])
     >>> m = LinearModel.from_data(X, np.ones(2), [True], fit_intercept=True)
-    >>> m.forward(X, m.from_user(np.array([[3.0]]), np.array([1.0])))
+    >>> m.forward(X, m.from_user(np.array([[3.0]]), np.array([1.0])))[0]
     array([[1.],
            [7.]])
     """
 
-    def __init__(
-        self,
-        depends_on_x,
-        fit_intercept,
-        x_offset,
-        x_scale,
-        eta_scale=None,
-        x_null=None,
-    ):
-        self.depends_on_x = np.asarray(depends_on_x, dtype=bool)
-        self.eta_scale = (
-            np.ones(len(self.depends_on_x))
-            if eta_scale is None
-            else np.asarray(eta_scale, dtype=np.float64)
-        )
+    has_jvp = True
+    has_gram = True
+
+    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale, x_null=None):
+        self._depends_on_x = np.asarray(depends_on_x, dtype=bool)
         self.fit_intercept = bool(fit_intercept)
         self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.x_scale = np.asarray(x_scale, dtype=np.float64)
@@ -73,14 +64,14 @@ class LinearModel:
             if x_null is None
             else np.asarray(x_null, dtype=bool)
         )
-        p, n_eta = len(self.x_scale), len(self.depends_on_x)
+        p, n_eta = len(self.x_scale), len(self._depends_on_x)
         mask = np.zeros((p + 1, n_eta), dtype=bool)
-        mask[:p] = self.depends_on_x
-        mask[p] = self.fit_intercept | ~self.depends_on_x
+        mask[:p] = self._depends_on_x
+        mask[p] = self.fit_intercept | ~self._depends_on_x
         self.mask = mask
 
     @classmethod
-    def from_data(cls, X, sample_weight, depends_on_x, fit_intercept, eta_scale=None):
+    def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
         """A model standardised with the weighted moments of X."""
         w = sample_weight / sample_weight.sum()
         center = fit_intercept and not sp.issparse(X)
@@ -91,7 +82,11 @@ class LinearModel:
         constant = ~(scale > rounding) | ~np.isfinite(scale)
         scale[constant] = 1.0
         null = constant & (offset != 0)  # centred to zero
-        return cls(depends_on_x, fit_intercept, offset, scale, eta_scale, null)
+        return cls(depends_on_x, fit_intercept, offset, scale, null)
+
+    @property
+    def depends_on_x(self) -> np.ndarray:
+        return self._depends_on_x
 
     @property
     def n_features(self) -> int:
@@ -112,6 +107,11 @@ class LinearModel:
         """For each entry of φ, whether it multiplies a feature (is penalised)."""
         return np.flatnonzero(self.mask.ravel()) < self.n_features * self.mask.shape[1]
 
+    def output_entries(self):
+        flat = np.flatnonzero(self.mask.ravel())
+        n_eta = self.mask.shape[1]
+        return np.arange(len(flat)), flat // n_eta, flat % n_eta
+
     def unpack(self, phi) -> np.ndarray:
         """The augmented matrix ``[W_std; b]`` of shape (n_features + 1, P)."""
         A = np.zeros(self.mask.shape)
@@ -119,23 +119,47 @@ class LinearModel:
         return A
 
     def to_user(self, phi) -> tuple[np.ndarray, np.ndarray]:
-        """Coefficients (n_features, P) and intercepts (P,) on the user's scale."""
-        A = self.unpack(phi) * self.eta_scale
+        """Coefficients (n_features, P) and intercepts (P,) on the raw columns."""
+        A = self.unpack(phi)
         W = A[:-1] / self.x_scale[:, None]
         return W, A[-1] - np.einsum("i,ij->j", self.x_offset, W)
 
     def from_user(self, W, b) -> np.ndarray:
-        """φ for user-scale coefficients W (n_features, P) and intercepts b (P,)."""
+        """φ for coefficients W (n_features, P) and intercepts b (P,) on raw columns."""
         A = np.vstack([W * self.x_scale[:, None], b + self.x_offset @ W])
-        return (A / self.eta_scale)[self.mask]
+        return A[self.mask]
+
+    def init_params(self, eta0, random_state=None) -> np.ndarray:
+        """φ with no coefficients and intercepts ``eta0``."""
+        return self.from_user(np.zeros((self.n_features, len(eta0))), eta0)
+
+    def coef_intercept(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted coefficients (n_features, P) and intercepts (P,), user scale."""
+        W, b = self.to_user(self.phi_)
+        return W * self.output_scale_, b * self.output_scale_
+
+    def params_for(self, W, b, output_scale) -> np.ndarray:
+        """φ for user-scale coefficients and intercepts, given this fit's units."""
+        return self.from_user(W / output_scale, b / output_scale)
 
     def penalty_weights(self) -> np.ndarray:
-        """Per entry of φ, the weight of its square in ``||W_user||²``."""
+        """Per entry of φ, the weight of its square in ``||W||²`` on raw columns."""
         per_row = np.append(1.0 / self.x_scale**2, 0.0)
-        return np.outer(per_row, self.eta_scale**2)[self.mask]
+        return np.outer(per_row, np.ones(self.mask.shape[1]))[self.mask]
 
-    def forward(self, X, phi) -> np.ndarray:
-        """η of shape (n_samples, P)."""
+    def curvature_diagonal(self, column_curvature):
+        """Exact for standardised columns when the curvature does not depend on x."""
+        return column_curvature[self.eta_column]
+
+    def forward(self, X, phi):
+        """η of shape (n_samples, P); the cache is X itself (η is linear in φ)."""
+        return self._eta(X, phi), X
+
+    def jvp(self, cache, v):
+        """∂η/∂φ · v: η itself at v, since η is linear in φ."""
+        return self._eta(cache, v)
+
+    def _eta(self, X, phi):
         W, b = self.to_user(phi)
         if sp.issparse(X) or W.shape[1] > _FEW_COLUMNS:
             eta = np.asarray(X @ W)
@@ -171,7 +195,7 @@ class LinearModel:
             )
         gb = np.einsum("ij->j", G)  # (not BLAS: see NLLObjective.__call__)
         A = np.vstack([(gW - np.outer(self.x_offset, gb)) / self.x_scale[:, None], gb])
-        return (A * self.eta_scale)[self.mask]
+        return A[self.mask]
 
     def gram(self, X, C) -> np.ndarray:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
@@ -202,8 +226,7 @@ class LinearModel:
         else:
             self._dense_gram(X, C if callable(C) else C.__getitem__, H)
         for j in range(n_eta):
-            for k in range(j, n_eta):
-                H[:, j, :, k] *= self.eta_scale[j] * self.eta_scale[k]
+            for k in range(j + 1, n_eta):
                 H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         H = H.reshape(flat.size, flat.size)

@@ -1,0 +1,70 @@
+"""Exact closed forms, each registered with the predicate that says when it applies.
+
+A closed form is a solver like the others (``(objective, phi0, max_iter,
+tol) -> SolverResult``) whose answer is optimal by construction; it declares
+``applies(objective)``, and ``choose_solver`` takes the first that does
+instead of branching on types.
+"""
+
+import numpy as np
+
+from sklik.distributions import Normal
+from sklik.distributions._location_scale import LOG_SCALE_GUARD
+from sklik.solvers._least_squares import LeastSquares
+from sklik.solvers._result import SolverResult
+
+
+class ClosedForm:
+    """A named exact solver with the predicate under which it is exact."""
+
+    name: str = ""
+    #: Why the closed form was refused, completing "solver=<name> is exact only ...".
+    condition: str = ""
+
+    def applies(self, objective) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, objective, phi0, max_iter, tol) -> SolverResult:
+        raise NotImplementedError
+
+
+class GaussianLeastSquares(ClosedForm):
+    """The homoscedastic Normal at ``alpha=0``: least squares and the rms residual.
+
+    The mean is the weighted least-squares fit (the minimum-norm one on the
+    standardised columns when X is rank deficient); σ is the root mean
+    squared residual, the maximum-likelihood σ (divisor Σw). Where the
+    residuals vanish (the mean interpolates y) the likelihood has no
+    maximum and log σ is set at the guard.
+    """
+
+    name = "lstsq"
+    condition = "for the homoscedastic Normal with alpha=0 and the linear model"
+
+    def applies(self, objective) -> bool:
+        dist, model = objective.dist, objective.model
+        return (
+            isinstance(dist, Normal)
+            and model.has_gram
+            and not model.depends_on_x[dist.param_index("scale")]
+            and not np.any(objective.penalty)
+        )
+
+    def __call__(self, objective, phi0, max_iter, tol):
+        model, dist, offset = objective.model, objective.dist, objective.eta_offset
+        loc, scale = dist.param_index("loc"), dist.param_index("scale")
+        mean_idx = model.eta_column == loc
+        target = objective.y - offset[loc]
+        phi = np.array(phi0, dtype=np.float64)
+        least_squares = LeastSquares(objective, column=loc)
+        phi[mean_idx] = least_squares.coefficients(target, column=loc)
+        resid = least_squares.residuals(target, loc, phi[mean_idx])
+        rms = np.sqrt(objective.w @ resid**2)
+        log_rms = np.log(rms) if rms > 0 else -np.inf
+        log_sigma = max(log_rms, LOG_SCALE_GUARD - 1.0)
+        phi[model.eta_column == scale] = log_sigma - offset[scale]
+        return SolverResult(phi, 1, "closed form", exact=True)
+
+
+#: Every closed form, by solver name; ``choose_solver`` asks each in turn.
+CLOSED_FORMS: dict[str, ClosedForm] = {"lstsq": GaussianLeastSquares()}
