@@ -183,6 +183,11 @@ class Distribution(ABC):
         return out
 
     def _derivatives(self, eta):
+        if len(self.links) != self.n_params:
+            raise NotImplementedError(
+                f"{type(self).__name__} has a block link: it must give its "
+                "derivatives with respect to η itself."
+            )
         d1, d2 = np.empty(eta.shape), np.empty(eta.shape)
         for j, link in enumerate(self.links):
             d1[:, j] = link.inverse_derivative(eta[:, j])
