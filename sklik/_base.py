@@ -157,7 +157,7 @@ class NLLEstimator(BaseEstimator):
                 "absurdly narrow. Use more samples than parameters, alpha > 0, "
                 "or fewer x-dependent parameters.",
                 DegenerateFitWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # -- using the fit ----------------------------------------------------
