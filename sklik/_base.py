@@ -6,6 +6,7 @@ from abc import abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklik._objective import NLLObjective
@@ -100,7 +101,8 @@ class NLLEstimator(BaseEstimator):
             self.max_iter,
             self.tol,
         )
-        self._check_degenerate(objective, result.phi)
+        if not self._check_degenerate(objective, result.phi):
+            self._check_convergence(result)
         self._check_solution(objective, result.phi)
         self.distribution_ = dist
         self.n_iter_ = result.n_iter
@@ -140,11 +142,27 @@ class NLLEstimator(BaseEstimator):
                 return model.params_for(W, b, units.scale)
         return cold_start(objective)
 
-    def _check_degenerate(self, objective, phi):
-        """Warn where the fitted spread collapsed (the location interpolates)."""
+    def _check_convergence(self, result):
+        """Warn if the gradient stayed above tol."""
+        if not result.grad_norm <= self.tol:
+            warnings.warn(
+                f"The optimiser stopped after {result.n_iter} iterations "
+                f"({result.message}) with gradient sup-norm {result.grad_norm:.3g} "
+                f"> tol={self.tol:g}. Increase max_iter, loosen tol, or "
+                "add regularisation (alpha > 0).",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _check_degenerate(self, objective, phi) -> bool:
+        """Warn where the fitted spread collapsed (the location interpolates).
+
+        Returns whether it did: the gradient of such a fit is rounding noise
+        amplified by 1/σ², so no convergence test applies.
+        """
         collapsed = objective.dist.degenerate(objective.eta(phi))
         if collapsed is None:
-            return
+            return False
         collapsed &= objective.w > 0
         if collapsed.any():
             warnings.warn(
@@ -159,6 +177,7 @@ class NLLEstimator(BaseEstimator):
                 DegenerateFitWarning,
                 stacklevel=4,
             )
+        return bool(collapsed.any())
 
     # -- using the fit ----------------------------------------------------
     def _validate_X(self, X):

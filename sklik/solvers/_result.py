@@ -19,9 +19,12 @@ class SolverResult:
         Why it stopped.
     exact : bool
         A closed form: optimal by construction (no gradient test).
+    grad_norm : float
+        The gradient's sup-norm at ``phi`` (0 for a closed form).
     """
 
     phi: np.ndarray
     n_iter: int
     message: str = ""
     exact: bool = False
+    grad_norm: float = 0.0

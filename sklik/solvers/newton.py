@@ -28,6 +28,11 @@ _UNRESOLVED = 1e-10
 #: gained per pass over X) lets the next step reuse its curvature matrix.
 _CHORD_SHRINK = 0.1
 
+#: Consecutive steps that change neither the value (beyond rounding) nor the
+#: gradient (by half) after which the iterations stop: the gradient is then
+#: rounding noise (a degenerate fit, where 1/σ² amplifies it), not a guide.
+_STALLED_STEPS = 5
+
 
 class _Stop(Exception):
     """Ends the iterations with a message."""
@@ -77,9 +82,9 @@ class NewtonSolver:
                 self.update_curvature()
                 d = self.inner_solve()
                 step, f_new, g_new = self.line_search(d)
+                self.accept(d, step, f_new, g_new)
             except _Stop as stop:
                 return SolverResult(self.phi, it, str(stop))
-            self.accept(d, step, f_new, g_new)
         return SolverResult(self.phi, self.max_iter, "max_iter reached")
 
     # -- the template methods ----------------------------------------------------
@@ -88,7 +93,7 @@ class NewtonSolver:
         self.f, self.g = self.objective(self.phi)
         self.eta = self.objective.eta(self.phi)  # cached: no extra pass over X
         dist = self.objective.dist
-        self.H, self.chord, self.fresh = None, False, True
+        self.H, self.chord, self.fresh, self.stalled = None, False, True, 0
         self.fisher = (
             dist.has_fisher and dist.has_hessian and not dist.fisher_is_hessian
         )
@@ -141,6 +146,10 @@ class NewtonSolver:
     def accept(self, d, step, f_new, g_new):
         """Take the step; decide on chord steps and the end of Fisher scoring."""
         shrink = np.max(np.abs(g_new), initial=0.0) / np.max(np.abs(self.g))
+        flat = abs(self.f - f_new) <= 8 * np.finfo(float).eps * abs(self.f)
+        self.stalled = self.stalled + 1 if flat and shrink > 0.5 else 0
+        if self.stalled >= _STALLED_STEPS:
+            raise _Stop("no progress beyond rounding")
         self.chord = step == 1.0 and shrink <= _CHORD_SHRINK
         if self.fisher and not self.chord:
             # Fisher scoring is not converging fast from here: Newton proper
