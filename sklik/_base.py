@@ -69,8 +69,12 @@ class NLLEstimator(BaseEstimator):
     def _store_fit(self):
         """Expose the fit (``self.model_``) as the estimator's attributes."""
 
-    def _check_solution(self, objective, phi):
-        """Hook for warnings about the optimum (e.g. separable classes)."""
+    def _check_solution(self, objective, phi) -> bool:
+        """Hook: warn if the optimum does not exist (separable classes, say).
+
+        Returns whether it warned; no convergence warning follows then.
+        """
+        return False
 
     # -- the recipe -------------------------------------------------------
     @keep_state_on_error
@@ -101,9 +105,9 @@ class NLLEstimator(BaseEstimator):
             self.max_iter,
             self.tol,
         )
-        if not self._check_degenerate(objective, result.phi):
+        degenerate = self._check_degenerate(objective, result.phi)
+        if not (self._check_solution(objective, result.phi) or degenerate):
             self._check_convergence(result)
-        self._check_solution(objective, result.phi)
         self.distribution_ = dist
         self.n_iter_ = result.n_iter
         self.model_ = model.fitted(result.phi, units.scale)

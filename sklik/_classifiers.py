@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 from scipy.special import log_expit
 from sklearn.base import ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
@@ -15,6 +14,7 @@ from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
 from sklik.distributions.categorical import log_softmax_rows
 from sklik.distributions.label import label_codes
+from sklik.exceptions import DegenerateFitWarning
 
 #: A sample's own class with fitted probability above 1 - SEPARATION_GATE
 #: triggers the (quasi-)separation test after an unpenalised fit.
@@ -150,26 +150,37 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
             raise ValueError(f"y has {y.shape[0]} samples; X has {n_samples}.")
         return label_codes(y, self.classes_)
 
-    def _check_solution(self, objective, phi):
+    def _check_solution(self, objective, phi) -> bool:
+        """Warn (and say so) when the unpenalised MLE does not exist."""
         if self.alpha > 0:
-            return
-        log_p = self._log_proba(objective.eta(phi))  # (cached: no pass over X)
+            return False
         codes = objective.y.astype(np.intp)
         used = objective.w > 0
-        correct = np.argmax(log_p, axis=1) == codes
-        if np.all(correct[used]):
-            kind = "linearly separable"
-        elif _quasi_separable(objective, log_p, codes, used):
-            kind = "quasi-separable (a hyperplane separates some samples perfectly)"
+        class_weight = np.bincount(codes, objective.w, minlength=len(self.classes_))
+        if np.any(class_weight == 0):
+            missing = self.classes_[class_weight == 0].tolist()
+            message = (
+                f"The classes {missing} have zero total weight: their "
+                "maximum-likelihood probability is 0, so their logits go to "
+                "-infinity and the returned coefficients are finite but "
+                "arbitrary in size. Drop those classes from y, or set alpha > 0."
+            )
         else:
-            return
-        warnings.warn(
-            f"The classes are {kind}: with alpha=0 the maximum-likelihood "
-            "coefficients are infinite, so the returned ones are finite but "
-            "arbitrary in size. Set alpha > 0 for a unique, finite fit.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+            log_p = self._log_proba(objective.eta(phi))  # (cached: no pass over X)
+            correct = np.argmax(log_p, axis=1) == codes
+            if np.all(correct[used]):
+                kind = "linearly separable"
+            elif _quasi_separable(objective, log_p, codes, used):
+                kind = "quasi-separable (a hyperplane separates some samples perfectly)"
+            else:
+                return False
+            message = (
+                f"The classes are {kind}: with alpha=0 the maximum-likelihood "
+                "coefficients are infinite, so the returned ones are finite but "
+                "arbitrary in size. Set alpha > 0 for a unique, finite fit."
+            )
+        warnings.warn(message, DegenerateFitWarning, stacklevel=4)
+        return True
 
     def decision_function(self, X):
         """The logits x·W + b: shape (n_samples,) for two classes, else (n, K)."""

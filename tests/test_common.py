@@ -50,7 +50,57 @@ EXPECTED_FAILURES = {
 
 #: Per family (registry name): the checks that cannot apply, with the reason.
 #: Only where no scikit-learn tag can make the checks generate a valid y.
-FAMILY_EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+_BETA_Y = (
+    "the beta family needs 0 < y < 1, and no scikit-learn tag makes the checks "
+    "generate proportions (positive_only gives y >= 1): fit raises the family's "
+    "ValueError about y. The same checks run on y mapped into (0, 1) in "
+    "test_family_positive.py::test_beta_passes_sklearn_checks_on_proportions."
+)
+FAMILY_EXPECTED_FAILURES: dict[str, dict[str, str]] = {
+    "beta": dict.fromkeys(
+        [
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_dtype_object",
+            "check_estimator_sparse_array",
+            "check_estimator_sparse_matrix",
+            "check_estimator_sparse_tag",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_nan_inf",
+            "check_estimators_overwrite_params",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_check_is_fitted",
+            "check_fit_idempotent",
+            "check_fit_score_takes_y",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_non_transformer_estimators_n_iter",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+            "check_regressor_data_not_an_array",
+            "check_regressors_int",
+            "check_regressors_no_decision_function",
+            "check_regressors_train",
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weight_equivalence_on_sparse_data",
+            "check_sample_weights_list",
+            "check_sample_weights_not_an_array",
+            "check_sample_weights_not_overwritten",
+            "check_sample_weights_pandas_series",
+            "check_sample_weights_shape",
+            "check_supervised_y_2d",
+        ],
+        _BETA_Y,
+    ),
+}
 
 
 def expected_failed_checks(estimator):
@@ -60,7 +110,12 @@ def expected_failed_checks(estimator):
     return failures
 
 
+# scikit-learn's checks fit tiny, noise-free or separable data sets (e.g. 10
+# samples of an exact linear y, two separable classes), on which the
+# maximum-likelihood fit does not exist; sklik says so with a
+# DegenerateFitWarning, as test_hostile.py asserts on the same kinds of data.
 # Not strict: the two expected failures above depend on rounding (see there).
+@pytest.mark.filterwarnings("ignore::sklik.exceptions.DegenerateFitWarning")
 @parametrize_with_checks(
     ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=False
 )

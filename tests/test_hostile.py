@@ -147,6 +147,20 @@ def test_zero_weight_samples_do_not_count_against_separation():
     assert_separable_warning(fit_recording(BernoulliNLLClassifier(), X, y, weights))
 
 
+@pytest.mark.parametrize("cls", [BernoulliNLLClassifier, CategoricalNLLClassifier])
+def test_a_class_of_zero_weight_is_named_as_the_reason(cls):
+    """A class present in y but weighted zero has MLE probability 0: the
+    warning says that, not "linearly separable"."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2))
+    n_classes = 2 if cls is BernoulliNLLClassifier else 3
+    y = np.arange(60) % n_classes
+    sw = np.where(y == n_classes - 1, 0.0, 1.0)
+    with pytest.warns(DegenerateFitWarning, match=r"classes \[\d\] have zero total weight"):
+        clf = cls().fit(X, y, sample_weight=sw)
+    assert np.all(np.isfinite(clf.coef_))
+
+
 def test_separation_warning_reaches_multioutput():
     X, y = complete_binary()
     Y = np.column_stack([y, X[:, 1] + 0.1 * X[:, 0]])

@@ -329,7 +329,8 @@ def test_classification_scorers_equal_the_metrics_bare_and_in_a_pipeline():
 
 def test_scorers_on_multioutput_sum_over_outputs(diabetes):
     X, y = diabetes
-    Y = np.column_stack([y, X[:, 0] * 100 + X[:, 3] * 30])
+    noise = np.random.default_rng(0).normal(size=len(y))
+    Y = np.column_stack([y, X[:, 0] * 100 + X[:, 3] * 30 + noise])
     model = MultiOutputNLL().fit(X, Y)
     pipe = make_pipeline(StandardScaler(), MultiOutputNLL()).fit(X, Y)
     np.testing.assert_allclose(
@@ -340,13 +341,14 @@ def test_scorers_on_multioutput_sum_over_outputs(diabetes):
         -sum(crps_normal(Y[:, j], d) for j, d in enumerate(model.predict_dist(X))),
         rtol=1e-12,
     )
-    # the pipeline goes through predict(return_std=True); same fit, same score
+    # the pipeline's last step gives predict_dist; same fit, same score
     np.testing.assert_allclose(
         neg_nll_scorer(pipe, X, Y), neg_nll_scorer(model, X, Y), rtol=1e-7
     )
     # mixed families: through predict_dist
     Xc, yc = _classification_data()
-    Ym = np.column_stack([Xc[:, 0] * 2 + 1, yc]).astype(object)
+    jitter = np.random.default_rng(1).normal(size=len(yc))
+    Ym = np.column_stack([Xc[:, 0] * 2 + 1 + jitter, yc]).astype(object)
     mixed = MultiOutputNLL(
         outputs=[GaussianNLLRegressor(), CategoricalNLLClassifier(alpha=1e-3)]
     ).fit(Xc, Ym)
