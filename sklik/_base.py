@@ -120,6 +120,7 @@ class NLLEstimator(BaseEstimator):
         y_enc, sw, dist = self._encode_target(y, sw)
         y_int, units = dist.units(y_enc, sw)
         model = self._make_model(X, sw, self._depends_on_x(dist))
+        X = model.prepare(X)
         objective = NLLObjective(X, y_int, sw, dist, model, self.alpha, units.offset)
         return objective, units
 

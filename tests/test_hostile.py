@@ -397,7 +397,7 @@ def _outputs(est, X):
     return np.column_stack(est.predict(X, return_std=True))
 
 
-@pytest.mark.parametrize("c", [1e8, 1e-8])
+@pytest.mark.parametrize("c", [1e8, 1e-8, 1e155, 1e-300])
 @pytest.mark.parametrize("name", ["gaussian", "gaussian_newton", "heteroscedastic"])
 def test_scaling_y_scales_mean_and_std_exactly(name, c):
     Z, y = MAGNITUDE_Z, MAGNITUDE_TARGETS["gaussian"]
@@ -412,7 +412,7 @@ def test_scaling_y_scales_mean_and_std_exactly(name, c):
     assert b.nll(Z, y * c) == pytest.approx(a.nll(Z, y) + np.log(c), rel=EXACT)
 
 
-@pytest.mark.parametrize("c", [1e8, 1e-8])
+@pytest.mark.parametrize("c", [1e8, 1e-8, 1e150, 1e-150])
 @pytest.mark.parametrize("name", MAGNITUDE_ESTIMATORS)
 def test_scaling_a_column_scales_its_coefficient_exactly(name, c):
     Z = MAGNITUDE_Z
@@ -427,6 +427,20 @@ def test_scaling_a_column_scales_its_coefficient_exactly(name, c):
     np.testing.assert_allclose(
         coef_b * col, coef_a, rtol=EXACT, atol=EXACT * np.abs(coef_a).max()
     )
+
+
+@pytest.mark.parametrize("c", [1e300, 1e-300])
+@pytest.mark.parametrize("name", MAGNITUDE_ESTIMATORS)
+def test_columns_near_the_float_range_are_fitted_exactly(name, c):
+    """X·1e300 once gave predictions off by 200 % with only RuntimeWarnings
+    (squares overflowed); X·1e-300 lost the columns as constant."""
+    Z = MAGNITUDE_Z
+    y = MAGNITUDE_TARGETS[name.split("_")[0].replace("heteroscedastic", "gaussian")]
+    a = fit_silently(clone(MAGNITUDE_ESTIMATORS[name]), Z, y)
+    b = fit_silently(clone(MAGNITUDE_ESTIMATORS[name]), Z * c, y)
+    np.testing.assert_allclose(_outputs(b, Z * c), _outputs(a, Z), rtol=EXACT)
+    coef_a, coef_b = np.atleast_2d(a.coef_), np.atleast_2d(b.coef_)
+    np.testing.assert_allclose(coef_b * c, coef_a, rtol=EXACT)
 
 
 def test_extreme_x_and_y_together():

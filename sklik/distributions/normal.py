@@ -7,8 +7,10 @@ from sklik.distributions._location_scale import LocationScale, weighted_mean_sd
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
-#: Lowest log σ evaluated: e^{-2η} stays finite (the guard keeps fits far above).
-_LOG_SCALE_FLOOR = -350.0
+#: Lowest log σ evaluated: 1/σ stays finite (fits run far above: they are in
+#: units of y's spread, where the guard acts at log 1e-10; user-scale values
+#: reach down to σ ~ 1e-304, e.g. for y ~ 1e-300).
+_LOG_SCALE_FLOOR = -700.0
 
 
 class Normal(LocationScale):
@@ -95,15 +97,17 @@ class Normal(LocationScale):
     def hessian(self, y, eta):
         _, z, inv_sigma = self._standardise(y, eta)
         out = np.empty((eta.shape[0], 2, 2))
-        out[:, 0, 0] = inv_sigma**2
-        out[:, 0, 1] = out[:, 1, 0] = 2.0 * z * inv_sigma
-        out[:, 1, 1] = 2.0 * z * z
+        with np.errstate(over="ignore"):
+            out[:, 0, 0] = inv_sigma**2
+            out[:, 0, 1] = out[:, 1, 0] = 2.0 * z * inv_sigma
+            out[:, 1, 1] = 2.0 * z * z
         return out
 
     def fisher(self, eta):
         log_sigma = np.maximum(eta[:, 1], _LOG_SCALE_FLOOR)
         out = np.zeros((eta.shape[0], 2, 2))
-        out[:, 0, 0] = np.exp(-2.0 * log_sigma)
+        with np.errstate(over="ignore"):
+            out[:, 0, 0] = np.exp(-2.0 * log_sigma)
         out[:, 1, 1] = 2.0
         return out
 

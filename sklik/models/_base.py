@@ -66,6 +66,10 @@ class Model(ABC):
         index, _, col = self.output_entries()
         return index[col == column]
 
+    def prepare(self, X):
+        """The X the fit reads (default: X itself); e.g. columns rescaled."""
+        return X
+
     def jvp(self, cache, v: np.ndarray) -> np.ndarray:
         """Optional: ∂η/∂φ · v, shape (n, P)."""
         raise NotImplementedError(f"{type(self).__name__} has no jvp.")

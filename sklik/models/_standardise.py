@@ -32,3 +32,41 @@ def weighted_column_moments(X, w, center: bool):
         dev = X[rows] - offset
         var += w[rows] @ (dev * dev)
     return offset, np.sqrt(var)
+
+
+#: Columns whose largest magnitude lies outside [2**-LIMIT, 2**LIMIT] are
+#: divided by a power of two (exactly) before the fit: their squares and
+#: products over many rows would otherwise overflow or underflow.
+_MAGNITUDE_LIMIT = 256
+
+
+def extreme_column_factors(X) -> np.ndarray:
+    """Per column, a power of two bringing its largest magnitude near 1, or 1.
+
+    1 for every column of ordinary magnitude (and for all-zero columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.log2(extreme_column_factors(np.array([[1e300, 2.0], [-3e299, 0.5]])))
+    array([997.,   0.])
+    """
+    if sp.issparse(X):
+        big = np.asarray(abs(X).max(axis=0).todense()).ravel()
+    elif X.shape[0]:
+        big = np.max(np.abs(X), axis=0)
+    else:
+        big = np.ones(X.shape[1])
+    with np.errstate(divide="ignore"):
+        exponent = np.round(np.log2(np.where(big > 0, big, 1.0)))
+    extreme = np.abs(exponent) > _MAGNITUDE_LIMIT
+    return np.where(extreme, np.exp2(exponent), 1.0)
+
+
+def divide_columns(X, factors):
+    """X with each column divided by its factor (a copy; X itself if all are 1)."""
+    if np.all(factors == 1.0):
+        return X
+    if sp.issparse(X):
+        return (X @ sp.diags(1.0 / factors)).asformat(X.format)
+    return X / factors

@@ -5,7 +5,11 @@ import scipy.sparse as sp
 
 from sklik._chunks import row_chunks
 from sklik.models._base import Model
-from sklik.models._standardise import weighted_column_moments
+from sklik.models._standardise import (
+    divide_columns,
+    extreme_column_factors,
+    weighted_column_moments,
+)
 
 #: Columns of η up to which products with X go one column at a time.
 _FEW_COLUMNS = 2
@@ -54,8 +58,17 @@ class LinearModel(Model):
     has_jvp = True
     has_gram = True
 
-    def __init__(self, depends_on_x, fit_intercept, x_offset, x_scale, x_null=None):
+    def __init__(
+        self,
+        depends_on_x,
+        fit_intercept,
+        x_offset,
+        x_scale,
+        x_null=None,
+        x_prescale=None,
+    ):
         self._depends_on_x = np.asarray(depends_on_x, dtype=bool)
+        self.x_prescale = x_prescale
         self.fit_intercept = bool(fit_intercept)
         self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.x_scale = np.asarray(x_scale, dtype=np.float64)
@@ -72,9 +85,16 @@ class LinearModel(Model):
 
     @classmethod
     def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
-        """A model standardised with the weighted moments of X."""
+        """A model standardised with the weighted moments of X.
+
+        Columns of extreme magnitude (beyond 2**±256) are fitted divided by a
+        power of two (:meth:`prepare`), exactly, so that no product over the
+        rows overflows or underflows; :meth:`fitted` folds the factor back.
+        """
         w = sample_weight / sample_weight.sum()
         center = fit_intercept and not sp.issparse(X)
+        prescale = extreme_column_factors(X)
+        X = divide_columns(X, prescale)
         offset, scale = weighted_column_moments(X, w, center)
         # A constant column's computed spread is rounding error, not zero:
         # dividing by it would turn that error into an O(1) column.
@@ -82,7 +102,20 @@ class LinearModel(Model):
         constant = ~(scale > rounding) | ~np.isfinite(scale)
         scale[constant] = 1.0
         null = constant & (offset != 0)  # centred to zero
-        return cls(depends_on_x, fit_intercept, offset, scale, null)
+        prescale = None if np.all(prescale == 1.0) else prescale
+        return cls(depends_on_x, fit_intercept, offset, scale, null, prescale)
+
+    def prepare(self, X):
+        """The X the fit's passes read: columns of extreme magnitude rescaled."""
+        return X if self.x_prescale is None else divide_columns(X, self.x_prescale)
+
+    def fitted(self, phi, output_scale):
+        """Also fold the columns' prescaling into the standardisation."""
+        if self.x_prescale is not None:
+            self.x_offset = self.x_offset * self.x_prescale
+            self.x_scale = self.x_scale * self.x_prescale
+            self.x_prescale = None
+        return super().fitted(phi, output_scale)
 
     @property
     def depends_on_x(self) -> np.ndarray:
