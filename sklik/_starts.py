@@ -3,6 +3,7 @@
 import numpy as np
 
 from sklik.distributions._location_scale import LocationScale
+from sklik.solvers import fits_dense
 from sklik.solvers._least_squares import LeastSquares
 
 
@@ -19,6 +20,8 @@ def cold_start(objective, random_state=None) -> np.ndarray:
 def _two_stage_applies(objective) -> bool:
     dist, model = objective.dist, objective.model
     if not (isinstance(dist, LocationScale) and model.has_gram):
+        return False
+    if not fits_dense(objective):  # its Gram matrix would be p×p
         return False
     loc, scale = dist.param_index("loc"), dist.param_index("scale")
     # log σ linear in the same columns as the location, with a constant

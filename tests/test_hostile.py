@@ -917,3 +917,27 @@ def test_newton_cg_survives_a_runaway_inner_loop():
     result = newton_cg(RunawayCurvature(), np.ones(3), max_iter=50, tol=1e-8)
     assert "CG loop did not converge" in result.message
     np.testing.assert_array_equal(result.phi, np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"solver": "lbfgs"}, {"heteroscedastic": True}, {"alpha": 1e-3}]
+)
+def test_wide_sparse_regression_never_forms_a_dense_gram_matrix(params):
+    """20,000 × 50,000 CSR once raised "Unable to allocate 74.5 GiB": above
+    the size at which "auto" switches to L-BFGS, no p×p matrix is formed
+    (closed form and starts included). Here p = 4,000: a Gram matrix would
+    take 128 MB; the fit must stay within a few times nnz(X) + p."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, p = 3000, 4000
+    rows, cols = np.repeat(np.arange(n), 10), rng.integers(0, p, size=n * 10)
+    X = sp.csr_matrix((rng.normal(size=n * 10), (rows, cols)), shape=(n, p))
+    y = X @ (rng.normal(size=p) * (rng.random(p) < 0.05)) + rng.normal(size=n)
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=5: a probe
+        GaussianNLLRegressor(max_iter=5, **params).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16 * 2**20, f"peak {peak / 2**20:.1f} MiB"

@@ -45,6 +45,20 @@ def capabilities(objective) -> set[str]:
     return caps
 
 
+def fits_dense(objective) -> bool:
+    """Whether a dense curvature matrix over φ is worth forming ("auto"'s limit).
+
+    Newton's Hessian costs n·(p+1)²·P(P+1)/2 per iteration against L-BFGS's
+    few products per iteration, but L-BFGS needs several times more
+    iterations on softmax logits (K=10, p=50, n=1e5: 224 vs 5, and Newton
+    is the faster by 40%), so several columns of η raise the limit. Above
+    it no p×p matrix is formed (closed forms and starts included): memory
+    stays linear in the size of X plus p.
+    """
+    limit = 1000 if objective.dist.n_params > 1 else 500
+    return objective.model.n_params <= limit
+
+
 def choose_solver(solver, objective) -> str:
     """Resolve ``"auto"`` and refuse a solver that cannot handle the problem."""
     exact = [name for name, form in CLOSED_FORMS.items() if form.applies(objective)]
@@ -66,14 +80,9 @@ def choose_solver(solver, objective) -> str:
         return solver
     if exact:
         return exact[0]
-    if not _newton.REQUIRES <= caps:
+    if not _newton.REQUIRES <= caps or not fits_dense(objective):
         return "lbfgs"
-    # Newton's Hessian costs n·(p+1)²·P(P+1)/2 per iteration against L-BFGS's
-    # few products per iteration, but L-BFGS needs several times more
-    # iterations on softmax logits (K=10, p=50, n=1e5: 224 vs 5, and Newton
-    # is the faster by 40%), so several columns of η raise the limit.
-    limit = 1000 if objective.dist.n_params > 1 else 500
-    return "lbfgs" if objective.model.n_params > limit else "newton"
+    return "newton"
 
 
 def solve(objective, phi0, solver, max_iter, tol) -> SolverResult:

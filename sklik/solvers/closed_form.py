@@ -39,15 +39,21 @@ class GaussianLeastSquares(ClosedForm):
     """
 
     name = "lstsq"
-    condition = "for the homoscedastic Normal with alpha=0 and the linear model"
+    condition = (
+        "for the homoscedastic Normal with alpha=0, the linear model and at "
+        "most 1000 parameters (above, no dense Gram matrix is formed)"
+    )
 
     def applies(self, objective) -> bool:
+        from sklik.solvers import fits_dense
+
         dist, model = objective.dist, objective.model
         return (
             isinstance(dist, Normal)
             and model.has_gram
             and not model.depends_on_x[dist.param_index("scale")]
             and not np.any(objective.penalty)
+            and fits_dense(objective)
         )
 
     def __call__(self, objective, phi0, max_iter, tol):
