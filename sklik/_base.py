@@ -160,29 +160,17 @@ class NLLEstimator(BaseEstimator):
             )
 
     def _check_degenerate(self, objective, phi) -> bool:
-        """Warn where the fitted spread collapsed (the location interpolates).
+        """Warn if the family says the fit has no maximum (and return whether).
 
-        Returns whether it did: the gradient of such a fit is rounding noise
-        amplified by 1/σ², so no convergence test applies.
+        The gradient of such a fit is meaningless (rounding amplified by
+        1/σ², or a boundary at infinity): no convergence test follows.
         """
-        collapsed = objective.dist.degenerate(objective.eta(phi))
-        if collapsed is None:
-            return False
-        collapsed &= objective.w > 0
-        if collapsed.any():
-            warnings.warn(
-                f"The fitted {objective.dist.name} distribution is degenerate: its "
-                f"scale is below 1e-7 of y's spread at {int(collapsed.sum())} of "
-                f"{int(np.sum(objective.w > 0))} training samples, which the "
-                "location fits exactly. There the likelihood has no maximum (it "
-                "grows without bound as the scale shrinks; sklik stops the scale "
-                "at 1e-10 of y's spread), and the predictive intervals are "
-                "absurdly narrow. Use more samples than parameters, alpha > 0, "
-                "or fewer x-dependent parameters.",
-                DegenerateFitWarning,
-                stacklevel=4,
-            )
-        return bool(collapsed.any())
+        message = objective.dist.degenerate_message(
+            objective.y, objective.eta(phi), objective.w
+        )
+        if message:
+            warnings.warn(message, DegenerateFitWarning, stacklevel=4)
+        return bool(message)
 
     # -- using the fit ----------------------------------------------------
     def _validate_X(self, X):

@@ -8,13 +8,19 @@ from sklik.distributions._base import Distribution
 from sklik.distributions.bernoulli import Bernoulli
 from sklik.distributions.categorical import Categorical
 from sklik.distributions.label import LabelDistribution
+from sklik.distributions.negative_binomial import NegativeBinomial
 from sklik.distributions.normal import Normal
+from sklik.distributions.poisson import Poisson
+from sklik.distributions.zero_inflated_poisson import ZeroInflatedPoisson
 
 #: Every family sklik knows, by name; the tests iterate over it.
 REGISTRY: dict[str, type[Distribution]] = {
     "normal": Normal,
     "bernoulli": Bernoulli,
     "categorical": Categorical,
+    "poisson": Poisson,
+    "negative_binomial": NegativeBinomial,
+    "zero_inflated_poisson": ZeroInflatedPoisson,
 }
 
 __all__ = [
@@ -23,5 +29,8 @@ __all__ = [
     "Categorical",
     "Distribution",
     "LabelDistribution",
+    "NegativeBinomial",
     "Normal",
+    "Poisson",
+    "ZeroInflatedPoisson",
 ]

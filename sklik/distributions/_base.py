@@ -281,6 +281,31 @@ class Distribution(ABC):
         degenerate (a scale collapsed to rounding level); None: never."""
         return None
 
+    def degenerate_message(self, y, eta, sample_weight) -> str | None:
+        """Why the fit at η has no maximum-likelihood estimate, or None.
+
+        The estimator warns with it (:class:`~sklik.exceptions.DegenerateFitWarning`)
+        and skips the convergence test, whose gradient is then meaningless.
+        By default the samples :meth:`degenerate` reports, as a collapsed
+        scale; a family with another kind of boundary says its own.
+        """
+        collapsed = self.degenerate(eta)
+        if collapsed is None:
+            return None
+        used = sample_weight > 0
+        collapsed = collapsed & used
+        if not collapsed.any():
+            return None
+        return (
+            f"The fitted {self.name} distribution is degenerate: its scale is "
+            f"below 1e-7 of y's spread at {int(collapsed.sum())} of "
+            f"{int(used.sum())} training samples, which the location fits "
+            "exactly. There the likelihood has no maximum (it grows without "
+            "bound as the scale shrinks; sklik stops the scale at 1e-10 of y's "
+            "spread), and the predictive intervals are absurdly narrow. Use more "
+            "samples than parameters, alpha > 0, or fewer x-dependent parameters."
+        )
+
     def for_data(self, y, sample_weight) -> "Distribution":
         """The family set up for this training data (default: itself)."""
         return self

@@ -69,7 +69,9 @@ class Support:
         and the offending values if some lie outside the set."""
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity.")
+            raise ValueError(
+                f"The {family} family needs finite y; y contains NaN or infinity."
+            )
         bad = ~self.contains(y)
         if np.any(bad):
             shown = np.unique(y[bad])[:5].tolist()
