@@ -72,8 +72,8 @@ def fallback_direction(objective, phi, H, g, rcond=1e-10):
       instead (:func:`root_direction`).
     - H indefinite (a scale far from its optimum): a Fisher scoring step,
       unless it would change η by more than ``MAX_ETA_STEP``; then H with
-      its eigenvalues replaced by their absolute values ("saddle-free"
-      Newton). Far below the optimal σ the observed curvature of log σ
+      its eigenvalues replaced by their absolute values, floored at 1e-3 of
+      the largest ("saddle-free" Newton). Far below the optimal σ the observed curvature of log σ
       (~2z²) is large while the Fisher information (2) gives a step of size
       ~z²/2, a direction that only a vanishing step can follow.
     """
@@ -85,7 +85,11 @@ def fallback_direction(objective, phi, H, g, rcond=1e-10):
         d = newton_direction(objective.hessian(phi, fisher=True), g)
         if d is not None and largest_change(objective.jvp(phi, d)) <= MAX_ETA_STEP:
             return d
-    return s * eig_direction(np.abs(eigval), eigvec, g * s, rcond)
+    # |λ| floored at 1e-3 of the largest: a direction of nearly zero negative
+    # curvature would otherwise get a step of ~1/|λ| (the NB2's dispersion
+    # near its boundary jumped the whole MAX_ETA_STEP onto flat ground).
+    magnitude = np.maximum(np.abs(eigval), 1e-3 * np.max(np.abs(eigval)))
+    return s * eig_direction(magnitude, eigvec, g * s, rcond)
 
 
 def eig_direction(eigval, eigvec, g, rcond):
