@@ -73,9 +73,10 @@ def fallback_direction(objective, phi, H, g, rcond=1e-10):
     - H indefinite (a scale far from its optimum): a Fisher scoring step,
       unless it would change η by more than ``MAX_ETA_STEP``; then H with
       its eigenvalues replaced by their absolute values, floored at 1e-3 of
-      the largest ("saddle-free" Newton). Far below the optimal σ the observed curvature of log σ
-      (~2z²) is large while the Fisher information (2) gives a step of size
-      ~z²/2, a direction that only a vanishing step can follow.
+      the largest ("saddle-free" Newton). Far below the optimal σ the
+      observed curvature of log σ (~2z²) is large while the Fisher
+      information (2) gives a step of size ~z²/2, a direction that only a
+      vanishing step can follow.
     """
     s = unit_diagonal(np.diag(H))
     eigval, eigvec = scipy.linalg.eigh(H * np.outer(s, s), check_finite=False)
