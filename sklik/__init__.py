@@ -7,6 +7,7 @@ fitted model predicts the whole distribution or its most probable value.
 
 from sklik import metrics
 from sklik._classifiers import BernoulliNLLClassifier, CategoricalNLLClassifier
+from sklik._meta import cross_val_predict_dist, nll, predict_dist
 from sklik._multioutput import MultiOutputNLL
 from sklik._regressors import GaussianNLLRegressor, NLLRegressor
 
@@ -18,5 +19,8 @@ __all__ = [
     "GaussianNLLRegressor",
     "MultiOutputNLL",
     "NLLRegressor",
+    "cross_val_predict_dist",
     "metrics",
+    "nll",
+    "predict_dist",
 ]

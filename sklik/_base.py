@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklik._objective import NLLObjective
 from sklik._starts import cold_start
+from sklik._summary_mixin import SummaryMixin
 from sklik._validation import (
     check_param,
     check_real,
@@ -23,7 +24,7 @@ from sklik.models import LinearModel
 from sklik.solvers import SOLVERS, solve
 
 
-class NLLEstimator(BaseEstimator):
+class NLLEstimator(SummaryMixin, BaseEstimator):
     """Fit a model of a distribution's parameters by maximum likelihood.
 
     The recipe lives here, once: validate, encode y and pick the

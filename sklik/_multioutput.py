@@ -2,11 +2,12 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
-from sklearn.utils import RegressorTags
+from sklearn.utils import Bunch, RegressorTags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklik._base import NLLEstimator
 from sklik._regressors import GaussianNLLRegressor
+from sklik._summary_mixin import SummaryMixin
 from sklik._validation import check_real, keep_state_on_error, naming_the_input
 
 
@@ -24,7 +25,48 @@ def _column(Y, j):
     return col
 
 
-class MultiOutputNLL(BaseEstimator):
+def _is_pair(item) -> bool:
+    return (
+        isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)
+    )
+
+
+def _named(outputs) -> list[tuple[str, object]]:
+    """``outputs`` as (name, estimator) pairs; a plain list is named output0, ...
+
+    A TypeError or ValueError says what is wrong with the list itself (not
+    with the estimators in it, which ``fit`` checks).
+    """
+    if outputs is None:
+        return []
+    if not isinstance(outputs, list | tuple):
+        raise TypeError(
+            "outputs must be None or a list of sklik estimators (or of "
+            f"(name, estimator) pairs), one per column of y; got "
+            f"{type(outputs).__name__}."
+        )
+    pairs = [_is_pair(item) for item in outputs]
+    if not any(pairs):
+        return [(f"output{j}", est) for j, est in enumerate(outputs)]
+    if not all(pairs):
+        raise TypeError(
+            "outputs must be all estimators or all (name, estimator) pairs, "
+            "not a mix of both."
+        )
+    names = [name for name, _ in outputs]
+    for name in names:
+        if "__" in name or name == "outputs" or not name:
+            raise ValueError(
+                f"the output name {name!r} is not allowed: names must be "
+                "non-empty, must not contain '__' and must not be 'outputs'."
+            )
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise ValueError(f"the output names must be unique; repeated: {duplicated}.")
+    return [(name, est) for name, est in outputs]
+
+
+class MultiOutputNLL(SummaryMixin, BaseEstimator):
     """Independent per-output distributions: the total NLL is the sum over outputs.
 
     Each column of y gets its own sklik estimator (its own family and link);
@@ -34,15 +76,23 @@ class MultiOutputNLL(BaseEstimator):
 
     Parameters
     ----------
-    outputs : list of sklik estimators or None, default=None
-        One estimator per column of y. ``None`` means a
-        ``GaussianNLLRegressor()`` for every column. Families may be mixed,
-        e.g. a ``CategoricalNLLClassifier`` for a label column and
-        ``GaussianNLLRegressor`` for positions.
+    outputs : list of sklik estimators, list of (str, estimator) pairs, or \
+None, default=None
+        One estimator per column of y, in the order of the columns.
+        ``None`` means a ``GaussianNLLRegressor()`` for every column.
+        Families may be mixed, e.g. a ``CategoricalNLLClassifier`` for a
+        label column and ``GaussianNLLRegressor`` for positions. As with
+        ``Pipeline`` steps and ``VotingRegressor`` estimators, each output
+        has a name: the first of its pair, or ``"output0"``,
+        ``"output1"``, ... for a plain list. Names must be unique and must
+        not contain ``"__"``.
 
     Attributes
     ----------
     outputs_ : list of fitted estimators
+        One per column of y, in order.
+    named_outputs_ : :class:`~sklearn.utils.Bunch`
+        The same fitted estimators by output name.
     n_outputs_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -50,11 +100,30 @@ class MultiOutputNLL(BaseEstimator):
 
     Notes
     -----
+    **Nested parameters.** ``get_params()`` lists each output's parameters
+    as ``<name>__<parameter>``, so ``set_params(output1__alpha=0.1)`` and
+    ``GridSearchCV(model, {"output1__alpha": [...]})`` reach one output's
+    ``alpha``; ``set_params(<name>=estimator)`` replaces an output. The
+    names cannot come from the columns of a y DataFrame: they must exist
+    before ``fit`` sees y, since a search sets them on an unfitted clone.
+    With ``outputs=None`` the estimators are created in ``fit`` and have
+    no settable parameters: give the list to tune them.
+
+    **score.** When every output is a regressor, ``score`` is the R² of
+    the means averaged uniformly over the outputs, as scikit-learn's
+    ``MultiOutputRegressor.score`` (and what ``cross_val_score`` and
+    scikit-learn's checks expect of a regressor). With a classifier among
+    the outputs, ``score`` is minus the joint NLL, ``-nll(X, y)``: averaging
+    R² with accuracy mixes two unrelated scales, while the log-likelihood
+    of the joint distribution is the one quantity the model fits and the
+    outputs' parts of it add up (greater is better, as scikit-learn
+    expects of a score).
+
     ``predict(X, return_std=True)`` needs every output to be a regressor;
-    only then can ``Pipeline`` and the scorers of :mod:`sklik.metrics` score
-    the model inside a pipeline. With a classifier among the outputs, score
-    the bare estimator (the scorers then use ``predict_dist``) or call
-    ``nll``. A y mixing label columns with numbers is an object array; a
+    ``predict_dist`` and ``nll`` work for any mix (the scorers of
+    :mod:`sklik.metrics` use them, also at the end of a ``Pipeline``, and
+    :func:`sklik.predict_dist` reaches them through pipelines and
+    searches). A y mixing label columns with numbers is an object array; a
     column of numeric labels in it is given its numeric dtype before its
     classifier sees it.
 
@@ -68,30 +137,100 @@ class MultiOutputNLL(BaseEstimator):
     (2, 3)
     >>> [round(float(d.std()[0]), 2) for d in model.predict_dist(X[:1])]
     [20.59, 2.1, 6.76]
+
+    Named outputs, and one output's penalty chosen by cross-validation:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklik import GaussianNLLRegressor
+    >>> model = MultiOutputNLL(
+    ...     [("weight", GaussianNLLRegressor()), ("waist", GaussianNLLRegressor()),
+    ...      ("pulse", GaussianNLLRegressor())]
+    ... )
+    >>> model.set_params(pulse__alpha=10.0).get_params()["pulse__alpha"]
+    10.0
+    >>> search = GridSearchCV(model, {"waist__alpha": [0.0, 1.0, 100.0]}, cv=4)
+    >>> search.fit(X, Y).best_estimator_.named_outputs_["waist"].alpha
+    100.0
     """
 
     def __init__(self, outputs=None):
         self.outputs = outputs
 
+    def get_params(self, deep=True) -> dict:
+        """Parameters of this estimator and, if ``deep``, of every output.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return each output as ``<name>`` and its parameters as
+            ``<name>__<parameter>``.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=False)
+        if not deep:
+            return params
+        try:
+            named = _named(self.outputs)
+        except (TypeError, ValueError):  # fit says what is wrong
+            return params
+        for name, est in named:
+            params[name] = est
+            if hasattr(est, "get_params") and not isinstance(est, type):
+                for key, value in est.get_params(deep=True).items():
+                    params[f"{name}__{key}"] = value
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, an output's as ``<name>__<parameter>``.
+
+        ``outputs`` is set first; ``<name>=estimator`` then replaces the
+        output of that name, and ``<name>__<parameter>`` sets a parameter
+        of it.
+
+        Parameters
+        ----------
+        **params : dict
+
+        Returns
+        -------
+        self : MultiOutputNLL
+        """
+        if "outputs" in params:
+            self.outputs = params.pop("outputs")
+        try:
+            names = [name for name, _ in _named(self.outputs)]
+        except (TypeError, ValueError):  # fit says what is wrong
+            names = []
+        for name in [key for key in params if key in names]:
+            self._replace_output(name, params.pop(name))
+        if params:
+            super().set_params(**params)
+        return self
+
+    def _replace_output(self, name, estimator):
+        outputs = list(self.outputs)
+        for j, (current, _) in enumerate(_named(outputs)):
+            if current == name:
+                outputs[j] = (name, estimator) if _is_pair(outputs[j]) else estimator
+        self.outputs = outputs
+
     def _templates(self, n_outputs):
         if self.outputs is None:
-            return [GaussianNLLRegressor() for _ in range(n_outputs)]
-        if not isinstance(self.outputs, list | tuple):
-            raise TypeError(
-                "outputs must be None or a list of sklik estimators, one per "
-                f"column of y; got {type(self.outputs).__name__}."
-            )
-        outputs = list(self.outputs)
-        if len(outputs) != n_outputs:
+            return [(f"output{j}", GaussianNLLRegressor()) for j in range(n_outputs)]
+        named = _named(self.outputs)
+        if len(named) != n_outputs:
             raise ValueError(
-                f"outputs has {len(outputs)} estimators but y has {n_outputs} columns."
+                f"outputs has {len(named)} estimators but y has {n_outputs} columns."
             )
-        for est in outputs:
+        for _, est in named:
             if not isinstance(est, NLLEstimator):
                 raise TypeError(
                     f"outputs must hold sklik estimators; got {type(est).__name__}."
                 )
-        return outputs
+        return named
 
     @keep_state_on_error
     def fit(self, X, y, sample_weight=None):
@@ -116,8 +255,11 @@ class MultiOutputNLL(BaseEstimator):
         templates = self._templates(Y.shape[1])
         self.outputs_ = [
             clone(est).fit(X, _column(Y, j), sample_weight)
-            for j, est in enumerate(templates)
+            for j, (_, est) in enumerate(templates)
         ]
+        self.named_outputs_ = Bunch(
+            **{name: est for (name, _), est in zip(templates, self.outputs_)}
+        )
         self.n_outputs_ = Y.shape[1]
         return self
 
@@ -188,7 +330,9 @@ class MultiOutputNLL(BaseEstimator):
     def nll(self, X, y, sample_weight=None) -> float:
         """Per-sample NLL summed over outputs, averaged over samples."""
         X = self._X(X)
-        Y = self._check_y(y, X.shape[0])
+        return self._nll(X, self._check_y(y, X.shape[0]), sample_weight)
+
+    def _nll(self, X, Y, sample_weight) -> float:
         return float(
             sum(
                 est.nll(X, _column(Y, j), sample_weight)
@@ -197,10 +341,25 @@ class MultiOutputNLL(BaseEstimator):
         )
 
     def score(self, X, y, sample_weight=None) -> float:
-        """The mean of the outputs' own scores (R² for regressors, accuracy for
-        classifiers)."""
+        """R² averaged over the outputs if all are regressors, else ``-nll``.
+
+        See the class's Notes for why.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            Greater is better.
+        """
         X = self._X(X)
         Y = self._check_y(y, X.shape[0])
+        if not self._all_regressors(self.outputs_):
+            return -self._nll(X, Y, sample_weight)
         return float(
             np.mean(
                 [
@@ -212,7 +371,10 @@ class MultiOutputNLL(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        templates = self.outputs if isinstance(self.outputs, list | tuple) else []
+        try:
+            templates = [est for _, est in _named(self.outputs)]
+        except (TypeError, ValueError):
+            templates = []
         templates = [est for est in templates if isinstance(est, NLLEstimator)]
         if self._all_regressors(templates):
             tags.estimator_type = "regressor"

@@ -48,9 +48,12 @@ class NLLObjective:
         self.eta_offset = (
             np.zeros(dist.n_params) if eta_offset is None else np.asarray(eta_offset)
         )
-        self.w = sample_weight / sample_weight.sum()
+        #: Σ sample_weight: the objective is a mean, the log-likelihood a sum.
+        self.total_weight = float(sample_weight.sum())
+        self.w = sample_weight / self.total_weight
         self.penalty = alpha * model.penalty_weights()
         self._groups = _centring_groups(dist, model)
+        self._design_grams = {}
         self._last = (None, None, None)
         self._last_call = (None, None, None)
 
@@ -121,12 +124,14 @@ class NLLObjective:
         return float(self.w @ self.dist.nll(self.y, self.eta(phi)))
 
     # -- curvature -----------------------------------------------------------------
-    def curvature(self, eta, rows, fisher=False):
+    def curvature(self, eta, rows, fisher=False, constant=None):
         """Per-sample curvature w.r.t. η of the given rows, weighted by w: (m, P, P).
 
         The Fisher information if ``fisher`` (and the family has it), else the
         observed Hessian (or the Fisher information if that is all there is),
-        plus the guard's curvature.
+        plus the guard's curvature. Entries where ``constant`` (P, P) is not
+        NaN are left out (set to zero): their Gram blocks come from the
+        cached design Gram instead.
         """
         dist = self.dist
         use_fisher = dist.has_fisher and (fisher or not dist.has_hessian)
@@ -134,11 +139,37 @@ class NLLObjective:
             C = dist.fisher(eta[rows])
         else:
             C = dist.hessian(self.y[rows], eta[rows])
+        if constant is not None:
+            C[:, ~np.isnan(constant)] = 0.0
         guard = dist.guard(eta[rows])
         if guard is not None:
             idx = np.arange(C.shape[1])
             C[:, idx, idx] += guard[2]
-        return C * self.w[rows, None, None]
+        C *= self.w[rows, None, None]
+        return C
+
+    def design_gram(self, column) -> np.ndarray:
+        """Σᵢ wᵢ JᵢⱼᵀJᵢⱼ over the entries of φ feeding η column ``column``.
+
+        The weighted Gram matrix of that column's design (standardised
+        columns and intercept): the least-squares solve and every constant
+        block of the Fisher information share it. Formed once per design
+        (columns with the same entries share it).
+        """
+        mask = tuple(self.model.column_mask(column))
+        if mask not in self._design_grams:
+            n_eta = self.dist.n_params
+
+            def weights(rows):
+                w = self.w[rows]
+                C = np.zeros((len(w), n_eta, n_eta))
+                C[:, column, column] = w
+                return C
+
+            idx = self.model.column_entries(column)
+            gram = self.model.gram(self.X, weights)[np.ix_(idx, idx)]
+            self._design_grams[mask] = gram
+        return self._design_grams[mask]
 
     def _add_curvature_extra(self, H):
         """Add the penalty's and the centring term's curvature to H, in place."""
@@ -149,18 +180,45 @@ class NLLObjective:
         return H
 
     def hessian(self, phi, fisher=False) -> np.ndarray:
-        """Hessian of L at φ, or its expected (Fisher) version if ``fisher``."""
+        """Hessian of L at φ, or its expected (Fisher) version if ``fisher``.
+
+        Where the family's Fisher information has constant entries (the
+        Normal's log σ: 2, uncorrelated with μ), those blocks are the cached
+        design Gram times the constant: a Fisher matrix then costs the
+        varying blocks only.
+        """
         eta = self.eta(phi)
         # diag(a) - b bᵀ per sample (softmax): the same matrix, fewer products.
         factors = self.dist.hessian_factors
+        constant = self._constant_fisher() if fisher else None
 
         def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
             if factors is not None:
                 a, b = factors(self.y[rows], eta[rows])
                 return a * self.w[rows, None], b * np.sqrt(self.w[rows, None])
-            return self.curvature(eta, rows, fisher)
+            return self.curvature(eta, rows, fisher, constant)
 
-        return self._add_curvature_extra(self.model.gram(self.X, weighted_curvature))
+        H = self.model.gram(self.X, weighted_curvature)
+        if constant is not None:
+            for j in np.flatnonzero(np.nan_to_num(np.diag(constant)) != 0):
+                idx = self.model.column_entries(j)
+                H[np.ix_(idx, idx)] += constant[j, j] * self.design_gram(j)
+        return self._add_curvature_extra(H)
+
+    def _constant_fisher(self):
+        """The family's constant Fisher entries, where the design Gram serves.
+
+        Only with the linear model's Gram, only diagonal constants (an
+        off-diagonal constant must be zero) and only when the Fisher
+        information is what the curvature uses.
+        """
+        constant = self.dist.constant_fisher()
+        if constant is None or not self.model.has_gram or not self.dist.has_fisher:
+            return None
+        off = ~np.eye(len(constant), dtype=bool) & ~np.isnan(constant)
+        if np.any(constant[off] != 0):
+            return None
+        return constant
 
     def hessp(self, phi, v, fisher=False) -> np.ndarray:
         """Hessian (or Fisher) matrix times a vector, without forming the matrix.

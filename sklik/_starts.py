@@ -57,12 +57,16 @@ def location_scale_start(objective, intercept_only):
     spread = w @ r2
     if not spread > 0:
         return intercept_only
-    constant = phi.copy()
+    # The other parameters (a Student-t's df too) from the residuals' own fit.
     eta_constant = dist.init_eta(resid, w)
     eta_constant[loc] = 0.0  # the location is φ's own
-    constant[model.column_entries(scale)] = 0.0
-    constant[_intercept_entry(model, scale)] = eta_constant[scale] - offset[scale]
-    log_abs = 0.5 * np.log(r2 + 1e-12 * spread) - dist.standard_log_abs
+    constant = phi.copy()
+    for j in range(dist.n_params):
+        if j != loc:
+            constant[model.column_entries(j)] = 0.0
+            constant[_intercept_entry(model, j)] = eta_constant[j] - offset[j]
+    phi = constant.copy()
+    log_abs = 0.5 * np.log(r2 + 1e-12 * spread) - dist.standard_log_abs_at(eta_constant)
     phi[is_scale] = least_squares.coefficients(
         log_abs - offset[scale], column=scale, refine=False
     )

@@ -2,7 +2,7 @@
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DegenerateFitWarning"]
+__all__ = ["DegenerateFitWarning", "NotIdentifiedWarning"]
 
 
 class DegenerateFitWarning(ConvergenceWarning):
@@ -13,3 +13,7 @@ class DegenerateFitWarning(ConvergenceWarning):
     the classifiers when the classes are separable. A subclass of
     scikit-learn's ``ConvergenceWarning``.
     """
+
+
+class NotIdentifiedWarning(UserWarning):
+    """Some parameters are not identified: their standard errors are NaN."""

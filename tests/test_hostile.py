@@ -156,7 +156,8 @@ def test_a_class_of_zero_weight_is_named_as_the_reason(cls):
     n_classes = 2 if cls is BernoulliNLLClassifier else 3
     y = np.arange(60) % n_classes
     sw = np.where(y == n_classes - 1, 0.0, 1.0)
-    with pytest.warns(DegenerateFitWarning, match=r"classes \[\d\] have zero total weight"):
+    message = r"classes \[\d\] have zero total weight"
+    with pytest.warns(DegenerateFitWarning, match=message):
         clf = cls().fit(X, y, sample_weight=sw)
     assert np.all(np.isfinite(clf.coef_))
 
@@ -941,3 +942,13 @@ def test_wide_sparse_regression_never_forms_a_dense_gram_matrix(params):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 16 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_warm_start_with_columns_of_extreme_magnitude_starts_at_the_optimum():
+    """The previous fit's coefficients are mapped onto the rescaled columns."""
+    Z, y = MAGNITUDE_Z, MAGNITUDE_TARGETS["gaussian"]
+    reg = GaussianNLLRegressor(heteroscedastic=True, warm_start=True)
+    fit_silently(reg, Z * 1e300, y)
+    assert reg.n_iter_ > 0
+    fit_silently(reg, Z * 1e300, y)
+    assert reg.n_iter_ == 0

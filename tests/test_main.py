@@ -1,7 +1,10 @@
 """The ``python -m sklik`` tour: end to end, and what its numbers must say."""
 
+import dataclasses
+import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -51,6 +54,26 @@ def test_main_without_matplotlib_says_so(result, tmp_path, capsys, monkeypatch):
     assert len(lines) == 1 and "no figure" in lines[0]
     assert not (tmp_path / FIGURE_NAME).exists()
     assert (tmp_path / "results.txt").exists()
+    assert re.search(r"finished in \d+\.\d s \(data, fits and scores\); wrote", out)
+
+
+def test_printed_time_covers_the_whole_run_figure_included(
+    result, tmp_path, capsys, monkeypatch
+):
+    def slow_figure(result, path):
+        time.sleep(0.3)
+        path.write_bytes(b"png")
+        return path
+
+    instant = dataclasses.replace(result, seconds=0.0)  # what run_tour measured
+    monkeypatch.setattr(cli, "plot_bands", slow_figure)
+    monkeypatch.setattr(cli, "run_tour", lambda seed, progress: instant)
+    assert cli.main(["--out", str(tmp_path)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    found = re.match(
+        r"finished in (\d+\.\d) s \(data, fits, scores and figure\); wrote ", last
+    )
+    assert found and float(found.group(1)) >= 0.3
 
 
 def test_help_runs_as_a_module():

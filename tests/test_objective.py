@@ -73,7 +73,8 @@ def test_hessian_matches_finite_differences_and_hessp(name, sparse):
             for e in np.eye(len(phi))
         ]
     )
-    np.testing.assert_allclose(H, numeric, rtol=1e-5, atol=1e-6)
+    if obj.dist.has_hessian:  # (else H is the Fisher information: not checked here)
+        np.testing.assert_allclose(H, numeric, rtol=1e-5, atol=1e-6)
     v = rng.normal(size=len(phi))
     np.testing.assert_allclose(obj.hessp(phi, v), H @ v, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(

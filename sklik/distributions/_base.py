@@ -85,6 +85,9 @@ class Distribution(ABC):
     fisher_is_hessian: bool = False
     #: Whether ``NLLRegressor`` offers the family (classifiers' are not).
     regression: bool = True
+    #: Whether the NLL is differentiable in η everywhere (not the Laplace's
+    #: location, |y - μ|): gradient-based optima are then subgradient ones.
+    smooth: bool = True
     #: Optional method ``hessian_factors(y, eta) -> (a, b)``, both (n, P),
     #: giving the per-sample Hessian as ``diag(a) - b bᵀ`` (softmax), so the
     #: Gram matrix takes P + 1 products instead of P(P+1)/2. None: not given.
@@ -148,6 +151,14 @@ class Distribution(ABC):
             or _overrides(self, "fisher")
             or (self.fisher_is_hessian and self.has_hessian)
         )
+
+    def constant_fisher(self) -> np.ndarray | None:
+        """Optional: (P, P), the entries of the Fisher information w.r.t. η
+        that are the same for every η (NaN where they vary), or None.
+
+        The objective then forms those Gram blocks once from the design.
+        """
+        return None
 
     # -- what a family provides, on θ --------------------------------------
     @abstractmethod

@@ -27,7 +27,7 @@ LOG_SCALE_DEGENERATE = np.log(1e-7)
 class LocationScale(Distribution):
     """A family with a location (identity link) and a scale (log link) first.
 
-    Subclasses give ``standard_log_abs`` = E[log |Z|] of their standard
+    Subclasses give ``standard_log_abs`` = E[log abs(Z)] of their standard
     member (location 0, scale 1): the two-stage start regresses log |r| on x
     and subtracts it.
     """
@@ -45,6 +45,11 @@ class LocationScale(Distribution):
         # No shift of the location: a model without intercepts must keep none.
         scale[0], shift[1] = spread, np.log(spread)
         return y / spread, EtaUnits(scale, shift)
+
+    def standard_log_abs_at(self, eta) -> float:
+        """E[log abs(Z)] of the standard member at the constant η (P,) of the
+        other parameters (a Student-t's df); by default ``standard_log_abs``."""
+        return self.standard_log_abs
 
     def guard(self, eta):
         below = np.maximum(LOG_SCALE_GUARD - eta[:, 1], 0.0)

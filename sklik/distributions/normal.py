@@ -33,7 +33,7 @@ class Normal(LocationScale):
     array([0.91893853])
     """
 
-    #: E[log |Z|] for Z ~ N(0, 1): (−γ − log 2) / 2.
+    #: E[log abs(Z)] for Z ~ N(0, 1): (−γ − log 2) / 2.
     standard_log_abs = -(np.euler_gamma + np.log(2.0)) / 2
 
     # -- on θ (the generic contract; the η fast paths below agree) -----------
@@ -110,6 +110,10 @@ class Normal(LocationScale):
             out[:, 0, 0] = np.exp(-2.0 * log_sigma)
         out[:, 1, 1] = 2.0
         return out
+
+    def constant_fisher(self):
+        """log σ's information is 2 for every η, and μ and log σ are orthogonal."""
+        return np.array([[np.nan, 0.0], [0.0, 2.0]])
 
     def init_eta(self, y, sample_weight):
         mean, sd = weighted_mean_sd(y, sample_weight)

@@ -70,6 +70,11 @@ class Model(ABC):
         """The X the fit reads (default: X itself); e.g. columns rescaled."""
         return X
 
+    def column_mask(self, column: int) -> np.ndarray:
+        """Which output rows feed η column ``column`` (for sharing Gram blocks)."""
+        _, row, col = self.output_entries()
+        return row[col == column]
+
     def jvp(self, cache, v: np.ndarray) -> np.ndarray:
         """Optional: ∂η/∂φ · v, shape (n, P)."""
         raise NotImplementedError(f"{type(self).__name__} has no jvp.")

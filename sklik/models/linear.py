@@ -172,8 +172,14 @@ class LinearModel(Model):
         return W * self.output_scale_, b * self.output_scale_
 
     def params_for(self, W, b, output_scale) -> np.ndarray:
-        """φ for user-scale coefficients and intercepts, given this fit's units."""
-        return self.from_user(W / output_scale, b / output_scale)
+        """φ for user-scale coefficients and intercepts, given this fit's units.
+
+        (Before :meth:`fitted`, on the columns as :meth:`prepare` rescales them.)
+        """
+        W = W / output_scale
+        if self.x_prescale is not None:
+            W = W * self.x_prescale[:, None]
+        return self.from_user(W, b / output_scale)
 
     def penalty_weights(self) -> np.ndarray:
         """Per entry of φ, the weight of its square in ``||W||²`` on raw columns."""

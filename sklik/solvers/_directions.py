@@ -30,16 +30,18 @@ def newton_direction(H, g, rcond=1e-10):
     """The solution of H d = -g, or None unless H is well conditioned.
 
     Conditioning is judged on the Jacobi-scaled H (unit diagonal) by its
-    Cholesky factor. Coordinates whose diagonal is negligible (a constant
-    column, whose rows of the Gram matrix are exact zeros) are null
-    directions: they get no step, and the rest is solved without them. The
+    Cholesky factor. Coordinates whose diagonal is exactly zero (a constant
+    column, whose rows of the Gram matrix the model zeroes) are null
+    directions: they get no step, and the rest is solved without them; a
+    merely tiny diagonal (a collapsing scale) is ill-conditioning, for the
+    fallback. The
     linear algebra of the iterations is numpy's, which shares one BLAS
     thread pool with the products over X: scipy's LAPACK brings a second
     OpenBLAS, whose threads, with numpy's still spinning, made a 210×210
     Cholesky factorisation 40 times slower on two cores.
     """
     diag = np.diag(H)
-    keep = diag > np.finfo(float).eps * np.max(diag, initial=0.0)
+    keep = diag != 0.0  # exact zeros: the rows the model zeroes (x_null)
     if not keep.all():
         d = np.zeros_like(g)
         sub = (
@@ -51,7 +53,7 @@ def newton_direction(H, g, rcond=1e-10):
             return None
         d[keep] = sub
         return d
-    s = 1.0 / np.sqrt(diag)
+    s = unit_diagonal(diag)
     Hs = H * s[:, None]
     Hs *= s
     try:

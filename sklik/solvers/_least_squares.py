@@ -20,17 +20,7 @@ class LeastSquares:
 
     def __init__(self, objective, column=0):
         self.objective = objective
-        model = objective.model
-        n_eta = model.depends_on_x.shape[0]
-
-        def weights(rows):  # the curvature of ½Σw(t - η_j)², per chunk of rows
-            w = objective.w[rows]
-            C = np.zeros((len(w), n_eta, n_eta))
-            C[:, column, column] = w
-            return C
-
-        idx = model.eta_column == column
-        self.gram = model.gram(objective.X, weights)[np.ix_(idx, idx)]
+        self.gram = objective.design_gram(column)
         eig = np.linalg.eigvalsh(self.gram)
         self.well_conditioned = eig[0] > 1e-10 * eig[-1]
 

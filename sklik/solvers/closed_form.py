@@ -8,8 +8,9 @@ instead of branching on types.
 
 import numpy as np
 
-from sklik.distributions import Normal
+from sklik.distributions import Laplace, Normal
 from sklik.distributions._location_scale import LOG_SCALE_GUARD
+from sklik.solvers._laplace import laplace_fit
 from sklik.solvers._least_squares import LeastSquares
 from sklik.solvers._result import SolverResult
 
@@ -72,5 +73,26 @@ class GaussianLeastSquares(ClosedForm):
         return SolverResult(phi, 1, "closed form", exact=True)
 
 
+class LaplaceLAD(ClosedForm):
+    """The Laplace at ``alpha=0``: the exact LAD location (an LP), alternating
+    with the scale's exact fit (see :mod:`sklik.solvers._laplace`)."""
+
+    name = "lad"
+    condition = "for the Laplace with alpha=0 and the linear model"
+
+    def applies(self, objective) -> bool:
+        return (
+            isinstance(objective.dist, Laplace)
+            and objective.model.has_gram
+            and not np.any(objective.penalty)
+        )
+
+    def __call__(self, objective, phi0, max_iter, tol):
+        return laplace_fit(objective, phi0, max_iter, tol)
+
+
 #: Every closed form, by solver name; ``choose_solver`` asks each in turn.
-CLOSED_FORMS: dict[str, ClosedForm] = {"lstsq": GaussianLeastSquares()}
+CLOSED_FORMS: dict[str, ClosedForm] = {
+    "lstsq": GaussianLeastSquares(),
+    "lad": LaplaceLAD(),
+}
