@@ -11,7 +11,7 @@ from sklik._meta import cross_val_predict_dist, nll, predict_dist
 from sklik._multioutput import MultiOutputNLL
 from sklik._regressors import GaussianNLLRegressor, NLLRegressor
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "BernoulliNLLClassifier",
