@@ -5,7 +5,7 @@ import warnings
 from abc import abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -22,6 +22,15 @@ from sklik._validation import (
 from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
 from sklik.solvers import SOLVERS, solve
+
+#: The attributes of a linear fit (absent with any other model).
+_LINEAR_ATTRIBUTES = (
+    "coef_",
+    "intercept_",
+    "scale_",
+    "scale_coef_",
+    "scale_intercept_",
+)
 
 
 class NLLEstimator(SummaryMixin, BaseEstimator):
@@ -60,15 +69,31 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         return [True] * dist.n_params
 
     def _make_model(self, X, sample_weight, depends_on_x):
-        """The model f[x, φ] to fit, set up for X (``model=``)."""
+        """The model f[x, φ] to fit, set up for X (``model=``).
+
+        ``"linear"``, or a model specification with a ``build(X,
+        sample_weight, depends_on_x, fit_intercept)`` method returning a
+        :class:`~sklik.models.Model` (e.g. ``sklik.models.MLP``), cloned
+        first so the estimator's parameter is never changed.
+        """
         if isinstance(self.model, str) and self.model == "linear":
             return LinearModel.from_data(
                 X, sample_weight, depends_on_x, self.fit_intercept
             )
-        raise ValueError(f"model must be 'linear'; got {self.model!r}.")
+        if hasattr(self.model, "build") and hasattr(self.model, "get_params"):
+            spec = clone(self.model)
+            return spec.build(X, sample_weight, depends_on_x, self.fit_intercept)
+        raise ValueError(
+            "model must be 'linear' or a model specification such as "
+            f"sklik.models.MLP(...); got {self.model!r}."
+        )
 
     def _store_fit(self):
-        """Expose the fit (``self.model_``) as the estimator's attributes."""
+        """Expose a linear fit (``self.model_``) as coef_, intercept_, ...
+
+        Called only for the linear model; with any other model the fitted
+        network is ``model_`` and these attributes do not exist.
+        """
 
     def _check_solution(self, objective, phi) -> bool:
         """Hook: warn if the optimum does not exist (separable classes, say).
@@ -112,7 +137,10 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         self.distribution_ = dist
         self.n_iter_ = result.n_iter
         self.model_ = model.fitted(result.phi, units.scale)
-        self._store_fit()
+        for name in _LINEAR_ATTRIBUTES:  # (a refit may change the model)
+            self.__dict__.pop(name, None)
+        if isinstance(self.model_, LinearModel):
+            self._store_fit()
         return self
 
     def _objective(self, X, y, sample_weight):

@@ -28,6 +28,7 @@ class _Regressor(RegressorMixin, NLLEstimator):
     def _encode_target(self, y, sample_weight):
         dist = self._make_distribution()
         y = dist.check_y(y)
+        self.param_names_ = dist.param_names
         return y, sample_weight, dist.for_data(y, sample_weight)
 
     def _encode_new_target(self, y, n_samples):
@@ -202,7 +203,6 @@ class NLLRegressor(_Regressor):
 
     def _store_fit(self):
         W, b = self.model_.coef_intercept()
-        self.param_names_ = self.distribution_.param_names
         self.coef_, self.intercept_ = W.T.copy(), b
 
 
@@ -316,8 +316,6 @@ class GaussianNLLRegressor(_Regressor):
         W, b = self.model_.coef_intercept()
         self.coef_, self.intercept_ = W[:, 0], float(b[0])
         self.scale_intercept_ = float(b[1])
-        self.__dict__.pop("scale_coef_", None)
-        self.__dict__.pop("scale_", None)
         if self.heteroscedastic:
             self.scale_coef_ = W[:, 1]
         else:
