@@ -952,3 +952,46 @@ def test_warm_start_with_columns_of_extreme_magnitude_starts_at_the_optimum():
     assert reg.n_iter_ > 0
     fit_silently(reg, Z * 1e300, y)
     assert reg.n_iter_ == 0
+
+
+ALL_ESTIMATORS = [
+    GaussianNLLRegressor(),
+    BernoulliNLLClassifier(),
+    CategoricalNLLClassifier(),
+    MultiOutputNLL(),
+]
+
+
+@pytest.mark.parametrize("est", ALL_ESTIMATORS, ids=repr)
+@pytest.mark.parametrize("method", ["predict_dist", "predict", "nll"])
+def test_unfitted_estimators_raise_not_fitted_error(est, method):
+    """predict_dist once raised AttributeError on an unfitted estimator."""
+    X = np.zeros((3, 2))
+    args = (X, np.zeros(3)) if method == "nll" else (X,)
+    with pytest.raises(NotFittedError):
+        getattr(clone(est), method)(*args)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nll_with_nan_or_inf_in_y_raises(bad):
+    """nll once returned nan for a NaN in y."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = X @ [1.0, 2.0] + rng.normal(size=40)
+    reg = GaussianNLLRegressor().fit(X, y)
+    y_bad = y.copy()
+    y_bad[5] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        reg.nll(X, y_bad)
+    labels = (y > 0).astype(float)
+    clf = BernoulliNLLClassifier().fit(X, labels)
+    labels[5] = bad
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.nll(X, labels)
+
+
+def test_a_one_sample_fit_warns_that_it_is_degenerate():
+    """A one-sample fit once returned σ = 0 silently (absurdly narrow intervals)."""
+    with pytest.warns(DegenerateFitWarning, match="degenerate"):
+        reg = GaussianNLLRegressor().fit(np.array([[1.0, 2.0]]), np.array([3.0]))
+    assert 0 < reg.scale_ < 1e-9 * 3.0
