@@ -498,7 +498,7 @@ def run_case(case, rounds, thread_settings, slow, log, budget=60.0, skip=()):
             warnings.simplefilter("ignore", ConvergenceWarning)
             ref.fit(X, y)
         W_ref, b_ref = user_W_b(ref, kind)
-        extra = ref.scale_floor_
+        extra = 0.0  # σ = exp(η): no floor since v0.2
         ref_grad = float("nan")
     else:
         W_ref, b_ref, ref_grad = reference_optimum(kind, X, y, case.alpha, K)

@@ -53,10 +53,10 @@ def extreme_column_factors(X) -> np.ndarray:
     """
     if sp.issparse(X):
         big = np.asarray(abs(X).max(axis=0).todense()).ravel()
-    elif X.shape[0]:
-        big = np.max(np.abs(X), axis=0)
-    else:
-        big = np.ones(X.shape[1])
+    else:  # a chunk of rows at a time: np.abs(X) would copy X
+        big = np.zeros(X.shape[1])
+        for rows in row_chunks(*X.shape):
+            np.maximum(big, np.max(np.abs(X[rows]), axis=0), out=big)
     with np.errstate(divide="ignore"):
         exponent = np.round(np.log2(np.where(big > 0, big, 1.0)))
     extreme = np.abs(exponent) > _MAGNITUDE_LIMIT
