@@ -8,7 +8,6 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik._validation import as_real_array, check_param
-from sklik.backends import dask_rows, is_dask_array
 from sklik.distributions import REGISTRY, Distribution, Normal
 
 
@@ -54,8 +53,6 @@ class _Regressor(RegressorMixin, NLLEstimator):
         std : ndarray of shape (n_samples,)
             Only when ``return_std=True``.
         """
-        if is_dask_array(X):  # [issue 13] block by block: dask arrays
-            return dask_rows.map_rows(self, "predict", X, return_std=return_std)
         eta = self._eta(X)
         mean = self.distribution_.mean(eta)
         if not return_std:

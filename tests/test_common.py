@@ -69,16 +69,8 @@ _NO_UNIQUE_LAD = (
     "at the zero-weight samples) is arbitrary. tests/test_family_real.py and "
     "tests/test_lad.py check weights against repeated rows where n >> p."
 )
-_NO_UNIQUE_MIXTURE = (
-    "the check's y takes three values: a normal mixture's likelihood grows "
-    "without bound as components collapse onto them (the fit warns it is "
-    "degenerate), so which collapsed fit the solver reaches depends on "
-    "rounding. tests/test_mixture.py checks weights against repeated rows on "
-    "continuous y, where the optimum is an interior one."
-)
 FAMILY_EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "laplace": dict.fromkeys(_WEIGHT_CHECKS, _NO_UNIQUE_LAD),
-    "normal_mixture": dict.fromkeys(_WEIGHT_CHECKS, _NO_UNIQUE_MIXTURE),
     "beta": dict.fromkeys(
         [
             "check_dict_unchanged",
