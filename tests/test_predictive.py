@@ -10,16 +10,17 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import integrate, special, stats
 
+from sklik.distributions._bessel import (
+    bessel_ratio,
+    bessel_ratio_derivative,
+    log_bessel_i0,
+    log_bessel_i1,
+)
 from sklik.distributions._predictive import (
     NormalMixtureDistribution,
     ZeroInflatedPoissonDistribution,
 )
 from sklik.distributions._special import (
-    bessel_ratio,
-    bessel_ratio_derivative,
-    log1mexp,
-    log_bessel_i0,
-    log_bessel_i1,
     nbinom2_logpmf,
     nbinom2_logpmf_grad,
     nbinom2_logpmf_hess,
@@ -588,15 +589,3 @@ def test_bessel_against_mpmath():
         deriv = 1 - ratio / x - ratio**2
         assert bessel_ratio_derivative(x) == pytest.approx(float(deriv), rel=3e-15)
 
-
-def test_log1mexp():
-    x = np.array([1e-300, 1e-20, 1e-3, 0.5, np.log(2), 0.7, 5.0, 40.0, 800.0, np.inf])
-    with localcontext() as ctx:
-        ctx.prec = 400  # 1 - e^(-1e-300) needs 300 digits
-        ref = [
-            float((1 - (-Decimal(v)).exp()).ln()) if v < 700 else -0.0 for v in x[:-1]
-        ]
-    assert_allclose(log1mexp(x[:-1]), ref, rtol=1e-15)
-    with np.errstate(all="raise"):
-        assert log1mexp(np.inf) == 0.0 and log1mexp(0.0) == -np.inf
-        assert np.isnan(log1mexp(-1.0))

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import special, stats
 
 from sklik.distributions._base import Distribution
-from sklik.distributions._special import (
+from sklik.distributions._bessel import (
     _ALPHA,
     _ASYMPTOTIC_FROM,
     bessel_ratio,
