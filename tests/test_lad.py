@@ -17,15 +17,17 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import QuantileRegressor
 from statsmodels.datasets import engel
 from statsmodels.regression.quantile_regression import QuantReg
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from sklik.solvers import _lad
+from sklik.solvers import _lad, _penalised_lad
 from sklik.solvers._lad import LADResult, weighted_lad, weighted_median
+from sklik.solvers._penalised_lad import penalised_lad
 
 REL = 1e-9
 
@@ -502,3 +504,246 @@ def test_weighted_median_is_the_intercept_only_lad():
     m = weighted_median(y, s)
     res = weighted_lad(np.empty((301, 0)), y, s)
     assert s @ np.abs(y - m) == pytest.approx(res.objective, rel=1e-14)
+
+
+# ------------------------------------------------ the L2-penalised LAD (alpha > 0)
+# References: weak duality (any d with |dᵢ| ≤ sᵢ and Σd = 0 bounds the optimum
+# from below by D(d) = yᵀd − ½Σⱼ(Xᵀd)ⱼ²/λⱼ, whatever solver produced d), and
+# scipy's SLSQP on the smooth epigraph reformulation (|rᵢ| ≤ tᵢ) from a start
+# that knows nothing of sklik's answer.
+
+
+def penalised_objective(X, y, s, lam, coef, intercept):
+    return objective(X, y, s, coef, intercept) + 0.5 * float(lam @ coef**2)
+
+
+def dual_bound(X, y, s, lam, d, fit_intercept=True):
+    """D(d) after checking that d is dual feasible (to rounding)."""
+    assert np.all(np.abs(d) <= s * (1 + 1e-12))
+    if fit_intercept:
+        assert abs(d.sum()) <= 1e-12 * np.abs(d).sum()
+    Xd = np.asarray(X.T @ d).ravel()
+    return float(y @ d - 0.5 * np.sum(Xd**2 / lam))
+
+
+def slsqp_penalised_lad(X, y, s, lam):
+    """min Σ sᵢtᵢ + ½Σλw² subject to −t ≤ y − Xw − b ≤ t (b free)."""
+    n, p = X.shape
+    A = np.hstack([X, np.ones((n, 1))])
+    J = np.block([[A, np.eye(n)], [-A, np.eye(n)]])
+
+    def f(z):
+        w, t = z[:p], z[p + 1 :]
+        return s @ t + 0.5 * lam @ w**2, np.concatenate([lam * w, [0.0], s])
+
+    def g(z):
+        r = y - A @ z[: p + 1]
+        return np.concatenate([z[p + 1 :] - r, z[p + 1 :] + r])
+
+    med = np.median(y)
+    z0 = np.concatenate([np.zeros(p), [med], np.abs(y - med) + 1.0])
+    res = minimize(
+        f,
+        z0,
+        jac=True,
+        method="SLSQP",
+        options={"maxiter": 1000, "ftol": 1e-12},
+        constraints=[{"type": "ineq", "fun": g, "jac": lambda z: J}],
+    )
+    # 8: its line search stalled, at rounding level here (the values decide)
+    assert res.status in (0, 8), res.message
+    return penalised_objective(X, y, s, lam, res.x[:p], res.x[p])
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("strength", [1e-3, 1.0, 1e3])
+def test_penalised_lad_is_optimal_by_duality_and_against_slsqp(seed, strength):
+    X, y, s = random_problem(40, 3, seed=seed)
+    lam = strength * np.array([1.0, 10.0, 0.1])
+    res = penalised_lad(X, y, s, penalty=lam)
+    F = penalised_objective(X, y, s, lam, res.coef, res.intercept)
+    assert res.objective == pytest.approx(F, rel=1e-12)
+    assert F - dual_bound(X, y, s, lam, res.dual) <= 1e-9 * F
+    theirs = slsqp_penalised_lad(X, y, s, lam)
+    assert F <= theirs * (1 + 1e-12)  # nothing beats it ...
+    assert F == pytest.approx(theirs, rel=1e-7)  # ... and SLSQP reaches it
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_penalised_lad_with_ties_weights_over_decades_and_no_intercept(
+    sparse, fit_intercept
+):
+    rng = np.random.default_rng(7)
+    X = rng.integers(0, 3, size=(60, 4)).astype(float)  # many equal rows and ties
+    y = rng.integers(0, 3, size=60).astype(float)
+    s = 10.0 ** rng.uniform(-4, 4, 60)
+    lam = np.array([0.5, 2.0, 1e-2, 10.0])
+    res = penalised_lad(
+        sp.csr_array(X) if sparse else X, y, s, penalty=lam, fit_intercept=fit_intercept
+    )
+    F = penalised_objective(X, y, s, lam, res.coef, res.intercept)
+    assert F - dual_bound(X, y, s, lam, res.dual, fit_intercept) <= 1e-9 * F
+    if not fit_intercept:
+        assert res.intercept == 0.0
+
+
+def test_penalised_lad_integer_weights_equal_repeated_rows():
+    X, y, _ = random_problem(80, 3, seed=11)
+    w = np.random.default_rng(11).integers(1, 4, len(y))
+    res = penalised_lad(X, y, w.astype(float), penalty=2.0)
+    rep = penalised_lad(np.repeat(X, w, axis=0), np.repeat(y, w), penalty=2.0)
+    assert res.objective == pytest.approx(rep.objective, rel=1e-12)
+    np.testing.assert_allclose(res.coef, rep.coef, rtol=1e-9)  # w is unique
+    assert res.intercept == pytest.approx(rep.intercept, rel=1e-9)
+
+
+def test_penalised_lad_tends_to_the_exact_lad_as_the_penalty_vanishes():
+    X, y, s = random_problem(60, 3, seed=5)
+    lad = weighted_lad(X, y, s)
+    assert is_unique(lad, X, y, s)
+    gaps = []
+    for lam in (1e-2, 1e-4, 1e-6, 1e-8):
+        res = penalised_lad(X, y, s, penalty=lam)
+        gaps.append(res.objective - lad.objective)
+        # between the LAD optimum and the LAD fit's penalised objective
+        assert lad.objective <= res.objective * (1 + 1e-12)
+        assert res.objective <= lad.objective + 0.5 * lam * lad.coef @ lad.coef + 1e-9
+    assert np.all(np.diff(gaps) < 0)
+    np.testing.assert_allclose(res.coef, lad.coef, rtol=1e-6)
+    assert res.intercept == pytest.approx(lad.intercept, rel=1e-6)
+
+
+@pytest.mark.parametrize("penalty", [0.0, -1.0, np.inf, np.nan])
+def test_penalised_lad_refuses_a_non_positive_penalty(penalty):
+    with pytest.raises(ValueError, match="penalty"):
+        penalised_lad(np.ones((3, 1)), [1.0, 2.0, 3.0], penalty=penalty)
+
+
+def test_penalised_lad_raises_when_it_cannot_certify(monkeypatch):
+    X, y, s = random_problem(30, 2, seed=2)
+
+    def wrong(A, yt, st, lam, beta, fit_intercept, warm):
+        return beta + 0.1, 0  # a point that is not optimal
+
+    monkeypatch.setattr(_penalised_lad, "_solve", wrong)
+    with pytest.raises(RuntimeError, match="KKT residual"):
+        penalised_lad(X, y, s, penalty=1.0)
+
+
+# --------------------------------------- NLLRegressor("laplace", alpha > 0): exact
+
+
+def laplace_objective(X, y, s, coef, intercept, alpha):
+    """sklik's documented objective, written out: the weighted mean NLL plus
+    alpha/2 (‖w‖²/sd(y)² + ‖v‖²), sd the weighted sd of y (objective.rst)."""
+    u = s / s.sum()
+    sd = np.sqrt(u @ (y - u @ y) ** 2)
+    mu, log_b = X @ coef[0] + intercept[0], X @ coef[1] + intercept[1]
+    nll = np.log(2.0) + log_b + np.abs(y - mu) * np.exp(-log_b)
+    return u @ nll + 0.5 * alpha * (coef[0] @ coef[0] / sd**2 + coef[1] @ coef[1])
+
+
+def slsqp_laplace(X, y, s, alpha, x_dependent):
+    """The same objective by SLSQP on its epigraph form (|rᵢ| ≤ tᵢ)."""
+    n, p = X.shape
+    u = s / s.sum()
+    sd = np.sqrt(u @ (y - u @ y) ** 2)
+    q = 2 * p + 2 if x_dependent else p + 2  # (w, b, [v], c, t)
+    A = np.hstack([X, np.ones((n, 1))])
+    J = np.zeros((2 * n, q + n))
+    J[:n, : p + 1], J[n:, : p + 1] = A, -A
+    J[:n, q:] = J[n:, q:] = np.eye(n)
+
+    def unpack(z):
+        v = z[p + 1 : 2 * p + 1] if x_dependent else np.zeros(p)
+        return z[:p], z[p], v, z[q - 1], z[q:]
+
+    def f(z):
+        w, _, v, c, t = unpack(z)
+        e = np.exp(-(X @ v + c))
+        g_eta = u * (1.0 - t * e)
+        grad = np.zeros_like(z)
+        grad[:p] = alpha * w / sd**2
+        if x_dependent:
+            grad[p + 1 : 2 * p + 1] = X.T @ g_eta + alpha * v
+        grad[q - 1], grad[q:] = g_eta.sum(), u * e
+        value = u @ (X @ v + c + t * e) + 0.5 * alpha * (w @ w / sd**2 + v @ v)
+        return value, grad
+
+    def g(z):
+        r = y - A @ z[: p + 1]
+        return np.concatenate([z[q:] - r, z[q:] + r])
+
+    med = np.median(y)
+    z0 = np.zeros(q + n)
+    z0[p], z0[q - 1], z0[q:] = med, np.log(np.mean(np.abs(y - med))), np.abs(y - med)
+    res = minimize(
+        f,
+        z0,
+        jac=True,
+        method="SLSQP",
+        options={"maxiter": 2000, "ftol": 1e-12},
+        constraints=[{"type": "ineq", "fun": g, "jac": lambda z: J}],
+    )
+    assert res.status == 0, res.message  # SLSQP says it converged
+    w, b, v, c, _ = unpack(res.x)
+    return laplace_objective(X, y, s, np.array([w, v]), np.array([b, c]), alpha)
+
+
+@pytest.mark.parametrize("x_dependent", [None, "all"])
+@pytest.mark.parametrize("alpha", [1e-3, 1e-1, 1.0])
+def test_laplace_alpha_is_the_exact_penalised_mle(x_dependent, alpha):
+    from sklik import NLLRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * [1.0, 3.0, 0.5]
+    y = 3.0 + X @ [1.0, -0.5, 2.0] + rng.laplace(size=40) * np.exp(0.3 * X[:, 0])
+    s = rng.integers(1, 4, 40).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning, nothing
+        reg = NLLRegressor("laplace", alpha=alpha, x_dependent=x_dependent)
+        reg.fit(X, y, sample_weight=s)
+    ours = laplace_objective(X, y, s, reg.coef_, reg.intercept_, alpha)
+    theirs = slsqp_laplace(X, y, s, alpha, x_dependent == "all")
+    assert ours <= theirs + 1e-12 * abs(theirs)
+    assert ours == pytest.approx(theirs, rel=1e-7)
+
+
+@pytest.mark.parametrize("x_dependent", [None, "all"])
+def test_laplace_alpha_weights_equal_repeated_rows(x_dependent):
+    from sklik import NLLRegressor
+
+    X, y, _ = random_problem(70, 2, seed=8)
+    w = np.random.default_rng(8).integers(1, 4, len(y))
+    reg = NLLRegressor("laplace", alpha=0.05, x_dependent=x_dependent)
+    weighted = clone(reg).fit(X, y, sample_weight=w)
+    repeated = clone(reg).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-7)
+
+
+def test_laplace_alpha_to_zero_is_continuous_with_the_exact_lad():
+    from sklik import NLLRegressor
+
+    X, y, s = random_problem(80, 3, seed=6)
+    exact = NLLRegressor("laplace").fit(X, y, sample_weight=s)
+    assert is_unique(weighted_lad(X, y, s), X, y, s)
+    for alpha in (1e-4, 1e-6, 1e-8):
+        reg = NLLRegressor("laplace", alpha=alpha).fit(X, y, sample_weight=s)
+        assert laplace_objective(X, y, s, reg.coef_, reg.intercept_, 0.0) >= (
+            laplace_objective(X, y, s, exact.coef_, exact.intercept_, 0.0) - 1e-12
+        )
+    np.testing.assert_allclose(reg.coef_, exact.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(reg.intercept_, exact.intercept_, rtol=1e-6)
+
+
+def test_laplace_alternation_cut_short_is_not_reported_exact():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklik import NLLRegressor
+
+    X, y, s = random_problem(60, 2, seed=9)
+    reg = NLLRegressor("laplace", alpha=0.1, x_dependent="all", max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="max_iter reached"):
+        reg.fit(X, y, sample_weight=s)

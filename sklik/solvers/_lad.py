@@ -168,27 +168,15 @@ def weighted_lad(X, y, sample_weight=None, *, fit_intercept=True) -> LADResult:
     >>> res.coef, res.intercept, res.objective
     (array([2.]), 1.0, 93.0)
     """
-    y = np.asarray(y, dtype=np.float64).ravel()
-    X = sp.csr_array(X, dtype=float) if sp.issparse(X) else np.asarray(X, float)
-    if X.ndim != 2 or X.shape[0] != y.shape[0]:
-        raise ValueError(f"X must be 2-D with {y.shape[0]} rows; got {X.shape}.")
-    s = check_sample_weight(sample_weight, y.shape[0])
-    if not (
-        np.isfinite(y).all() and np.isfinite(X.data if sp.issparse(X) else X).all()
-    ):
-        raise ValueError("X and y must be finite.")
+    X, y, s = _checked(X, y, sample_weight)
     n, p = X.shape
     if p == 0 and not fit_intercept:
         d, obj = np.sign(y) * s, float(s @ np.abs(y))
         return LADResult(np.zeros(0), 0.0, obj, None, "nothing to fit", d, 0.0, 0, 0)
 
-    keep = np.flatnonzero(s > 0)
+    A, yt, st, units = _standardised(X, y, s, fit_intercept)
+    keep, centre, scale, y_centre, y_scale = units
     Xk, yk, sk = X[keep], y[keep], s[keep]
-    A, centre, scale = _standardised_design(Xk, fit_intercept)
-    y_centre = float(np.median(yk)) if fit_intercept else 0.0
-    y_scale = float(np.sqrt(np.mean((yk - y_centre) ** 2))) or 1.0
-    yt = (yk - y_centre) / y_scale
-    st = sk / sk.max()
 
     if yt.any():
         beta, d, n_iter, message = _solve(A, yt, st, np.random.default_rng(0))
@@ -234,6 +222,34 @@ def weighted_lad(X, y, sample_weight=None, *, fit_intercept=True) -> LADResult:
     dual[keep] = d * sk.max()
     objective, n_zero = float(s @ np.abs(y - X @ w - b)), int(zero.sum())
     return LADResult(w, float(b), objective, n_iter, message, dual, gap, n_zero, rank)
+
+
+def _checked(X, y, sample_weight):
+    """(X, y, s) as float arrays (sparse X as CSR), checked to be finite,
+    2-D and of matching lengths."""
+    y = np.asarray(y, dtype=np.float64).ravel()
+    X = sp.csr_array(X, dtype=float) if sp.issparse(X) else np.asarray(X, float)
+    if X.ndim != 2 or X.shape[0] != y.shape[0]:
+        raise ValueError(f"X must be 2-D with {y.shape[0]} rows; got {X.shape}.")
+    s = check_sample_weight(sample_weight, y.shape[0])
+    data = X.data if sp.issparse(X) else X
+    if not (np.isfinite(y).all() and np.isfinite(data).all()):
+        raise ValueError("X and y must be finite.")
+    return X, y, s
+
+
+def _standardised(X, y, s, fit_intercept):
+    """(A, yt, st, units): the rows of weight > 0 with [X̃, 1] (or X̃), y
+    centred on its median (with an intercept) and both over their rms, the
+    weights over their largest; units = (rows kept, X's centre and scale,
+    y's centre and scale)."""
+    keep = np.flatnonzero(s > 0)
+    A, centre, scale = _standardised_design(X[keep], fit_intercept)
+    yk = y[keep]
+    y_centre = float(np.median(yk)) if fit_intercept else 0.0
+    y_scale = float(np.sqrt(np.mean((yk - y_centre) ** 2))) or 1.0
+    st = s[keep] / s[keep].max()
+    return A, (yk - y_centre) / y_scale, st, (keep, centre, scale, y_centre, y_scale)
 
 
 def _standardised_design(X, fit_intercept):
