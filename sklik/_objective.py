@@ -1,8 +1,111 @@
-"""The one objective every sklik estimator minimises."""
+"""The one objective every sklik estimator minimises.
+
+The arithmetic over rows lives in the module-level functions (``*_rows``):
+:class:`NLLObjective` applies them to all of X at once, and the dask
+backend (:mod:`sklik.backends`) applies the same functions to each block of
+rows where it lives and adds up the sums.
+"""
 
 import numpy as np
 
 from sklik._chunks import row_chunks
+
+
+# -- the arithmetic over a set of rows (X, y and the normalised weights w) --------
+def forward_rows(model, X, phi, eta_offset):
+    """(η, cache) of these rows at φ, η including the family's fixed offset."""
+    eta, cache = model.forward(X, phi)
+    if eta_offset.any():
+        eta += eta_offset  # (η is the model's own array)
+    return eta, cache
+
+
+def value_grad_rows(dist, model, y, w, eta, cache):
+    """Σᵢ wᵢ (NLLᵢ + guardᵢ) over these rows, and its gradient w.r.t. φ.
+
+    The gradient is None where the value is not finite (no backward pass).
+    """
+    nll, G = dist.nll_grad(y, eta)
+    guard = dist.guard(eta)
+    if guard is not None:
+        nll = nll + guard[0]
+        G += guard[1]
+    # einsum's loops, not BLAS: with L-BFGS-B (scipy's OpenBLAS) between
+    # evaluations, a call into numpy's OpenBLAS makes the two thread pools
+    # fight over the cores (a sparse fit took 2.3x longer at 2 threads).
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.einsum("i,i->", w, nll)
+        if not np.isfinite(value):
+            return value, None
+        G *= w[:, None]  # in place: G is this call's own array
+        return value, model.backward(cache, G)
+
+
+def curvature_rows(dist, y, w, eta, fisher=False, constant=None):
+    """Per-sample curvature w.r.t. η of these rows, weighted by w: (m, P, P).
+
+    The Fisher information if ``fisher`` (and the family has it), else the
+    observed Hessian (or the Fisher information if that is all there is),
+    plus the guard's curvature. Entries where ``constant`` (P, P) is not
+    NaN are left out (set to zero): their Gram blocks come from the
+    cached design Gram instead.
+    """
+    use_fisher = dist.has_fisher and (fisher or not dist.has_hessian)
+    C = dist.fisher(eta) if use_fisher else dist.hessian(y, eta)
+    if constant is not None:
+        C[:, ~np.isnan(constant)] = 0.0
+    guard = dist.guard(eta)
+    if guard is not None:
+        idx = np.arange(C.shape[1])
+        C[:, idx, idx] += guard[2]
+    C[w == 0] = 0.0  # (a zero-weight sample's curvature may be inf: 0·inf)
+    C *= w[:, None, None]
+    return C
+
+
+def gram_rows(dist, model, X, y, w, eta, fisher=False, constant=None):
+    """The data part of the curvature matrix over these rows (model.gram)."""
+    # diag(a) - b bᵀ per sample (softmax): the same matrix, fewer products.
+    factors = dist.hessian_factors
+
+    def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
+        if factors is not None:
+            a, b = factors(y[rows], eta[rows])
+            return a * w[rows, None], b * np.sqrt(w[rows, None])
+        return curvature_rows(dist, y[rows], w[rows], eta[rows], fisher, constant)
+
+    return model.gram(X, weighted_curvature)
+
+
+def hessp_rows(dist, model, y, w, eta, cache, v, fisher=False):
+    """The data part of the curvature matrix times v over these rows."""
+    C = curvature_rows(dist, y, w, eta, fisher)
+    CJv = np.einsum("ijk,ik->ij", C, model.jvp(cache, v))
+    return model.backward(cache, CJv)
+
+
+def design_gram_rows(model, X, w, column, n_eta):
+    """Σᵢ wᵢ JᵢⱼᵀJᵢⱼ over these rows, on all of φ (see ``design_gram``)."""
+
+    def weights(rows):
+        w_rows = w[rows]
+        C = np.zeros((len(w_rows), n_eta, n_eta))
+        C[:, column, column] = w_rows
+        return C
+
+    return model.gram(X, weights)
+
+
+def curvature_sums_rows(dist, y, w, eta):
+    """Σᵢ |weighted curvature of column j of ηᵢ| over these rows, shape (P,)."""
+    n_eta = eta.shape[1]
+    diag = np.arange(n_eta)
+    sums = np.zeros(n_eta)
+    fisher = dist.has_fisher
+    for rows in row_chunks(eta.shape[0], n_eta * n_eta):
+        C = curvature_rows(dist, y[rows], w[rows], eta[rows], fisher)
+        sums += np.abs(C[:, diag, diag]).sum(axis=0)
+    return sums
 
 
 class NLLObjective:
@@ -25,7 +128,8 @@ class NLLObjective:
     Calling the object returns ``(value, gradient)``, the form
     ``scipy.optimize.minimize(..., jac=True)`` takes; ``hessian``,
     ``hessp`` and ``fisher_root`` serve the Newton-type solvers through the
-    model's capabilities (``gram``, ``jvp``).
+    model's capabilities (``gram``, ``jvp``). The sums over rows are the
+    ``_data_*`` methods; the dask backend's objective replaces just those.
 
     Parameters
     ----------
@@ -42,6 +146,10 @@ class NLLObjective:
         Fixed offset from the model's output to η (the family's units, see
         :class:`~sklik.distributions.EtaUnits`); None: zero.
     """
+
+    #: All rows are in this process: whatever needs them at once (the SVD
+    #: of the Fisher square root, an LP over the samples) may have them.
+    rows_local = True
 
     def __init__(self, X, y, sample_weight, dist, model, alpha, eta_offset=None):
         self.X, self.y, self.dist, self.model = X, y, dist, model
@@ -63,9 +171,7 @@ class NLLObjective:
         last_phi, eta, cache = self._last
         if last_phi is not None and np.array_equal(last_phi, phi):
             return eta, cache
-        eta, cache = self.model.forward(self.X, phi)
-        if self.eta_offset.any():
-            eta += self.eta_offset  # (η is the model's own array)
+        eta, cache = forward_rows(self.model, self.X, phi, self.eta_offset)
         self._last = (phi.copy(), eta, cache)
         return eta, cache
 
@@ -75,6 +181,19 @@ class NLLObjective:
     def jvp(self, phi, v) -> np.ndarray:
         """∂η/∂φ · v at φ, shape (n, P)."""
         return self.model.jvp(self.forward(phi)[1], v)
+
+    def per_block(self, phi, func) -> list:
+        """``[func(y, η, w)]`` over the blocks of rows (here: one, all rows).
+
+        For checks that need η at every sample (a fit's degeneracy, the
+        classes' separation): the dask backend calls ``func`` where each
+        block lives and returns only its results.
+        """
+        return [func(self.y, self.eta(phi), self.w)]
+
+    def degenerate_message(self, phi) -> str | None:
+        """The family's reason why the fit at φ has no maximum, or None."""
+        return self.dist.degenerate_message(self.y, self.eta(phi), self.w)
 
     # -- value and gradient --------------------------------------------------------
     def _centring(self, phi):
@@ -87,27 +206,22 @@ class NLLObjective:
         grad[index] = sums[group]
         return 0.5 * sums @ sums, grad
 
+    def _data_value_grad(self, phi):
+        """Σᵢ wᵢ (NLLᵢ + guardᵢ) and its gradient (None if not finite)."""
+        eta, cache = self.forward(phi)
+        return value_grad_rows(self.dist, self.model, self.y, self.w, eta, cache)
+
     def __call__(self, phi):
         last_phi, last_value, last_grad = self._last_call
         if last_phi is not None and np.array_equal(last_phi, phi):
             return last_value, last_grad.copy()  # e.g. the final convergence check
-        eta, cache = self.forward(phi)
-        nll, G = self.dist.nll_grad(self.y, eta)
-        guard = self.dist.guard(eta)
-        if guard is not None:
-            nll = nll + guard[0]
-            G += guard[1]
+        value, data_grad = self._data_value_grad(phi)
         pen = self.penalty * phi
         c_val, c_grad = self._centring(phi)
-        # einsum's loops, not BLAS: with L-BFGS-B (scipy's OpenBLAS) between
-        # evaluations, a call into numpy's OpenBLAS makes the two thread pools
-        # fight over the cores (a sparse fit took 2.3x longer at 2 threads).
         with np.errstate(over="ignore", invalid="ignore"):
-            value = np.einsum("i,i->", self.w, nll)
             value += 0.5 * np.einsum("i,i->", phi, pen) + c_val
-            if np.isfinite(value):
-                G *= self.w[:, None]  # in place: G is this call's own array
-                grad = self.model.backward(cache, G) + pen + c_grad
+            if np.isfinite(value) and data_grad is not None:
+                grad = data_grad + pen + c_grad
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             # Far outside the likelihood's range (a trial step too long): a
             # value no line search accepts, and no pass over X for it.
@@ -127,26 +241,11 @@ class NLLObjective:
     def curvature(self, eta, rows, fisher=False, constant=None):
         """Per-sample curvature w.r.t. η of the given rows, weighted by w: (m, P, P).
 
-        The Fisher information if ``fisher`` (and the family has it), else the
-        observed Hessian (or the Fisher information if that is all there is),
-        plus the guard's curvature. Entries where ``constant`` (P, P) is not
-        NaN are left out (set to zero): their Gram blocks come from the
-        cached design Gram instead.
+        See :func:`curvature_rows`.
         """
-        dist = self.dist
-        use_fisher = dist.has_fisher and (fisher or not dist.has_hessian)
-        if use_fisher:
-            C = dist.fisher(eta[rows])
-        else:
-            C = dist.hessian(self.y[rows], eta[rows])
-        if constant is not None:
-            C[:, ~np.isnan(constant)] = 0.0
-        guard = dist.guard(eta[rows])
-        if guard is not None:
-            idx = np.arange(C.shape[1])
-            C[:, idx, idx] += guard[2]
-        C *= self.w[rows, None, None]
-        return C
+        return curvature_rows(
+            self.dist, self.y[rows], self.w[rows], eta[rows], fisher, constant
+        )
 
     def design_gram(self, column) -> np.ndarray:
         """Σᵢ wᵢ JᵢⱼᵀJᵢⱼ over the entries of φ feeding η column ``column``.
@@ -158,18 +257,13 @@ class NLLObjective:
         """
         mask = tuple(self.model.column_mask(column))
         if mask not in self._design_grams:
-            n_eta = self.dist.n_params
-
-            def weights(rows):
-                w = self.w[rows]
-                C = np.zeros((len(w), n_eta, n_eta))
-                C[:, column, column] = w
-                return C
-
             idx = self.model.column_entries(column)
-            gram = self.model.gram(self.X, weights)[np.ix_(idx, idx)]
+            gram = self._data_design_gram(column)[np.ix_(idx, idx)]
             self._design_grams[mask] = gram
         return self._design_grams[mask]
+
+    def _data_design_gram(self, column):
+        return design_gram_rows(self.model, self.X, self.w, column, self.dist.n_params)
 
     def _add_curvature_extra(self, H):
         """Add the penalty's and the centring term's curvature to H, in place."""
@@ -190,23 +284,19 @@ class NLLObjective:
         design Gram times the constant: a Fisher matrix then costs the
         varying blocks only.
         """
-        eta = self.eta(phi)
-        # diag(a) - b bᵀ per sample (softmax): the same matrix, fewer products.
-        factors = self.dist.hessian_factors
         constant = self._constant_fisher() if fisher else None
-
-        def weighted_curvature(rows):  # per chunk of rows: never (n, P, P) at once
-            if factors is not None:
-                a, b = factors(self.y[rows], eta[rows])
-                return a * self.w[rows, None], b * np.sqrt(self.w[rows, None])
-            return self.curvature(eta, rows, fisher, constant)
-
-        H = self.model.gram(self.X, weighted_curvature)
+        H = self._data_gram(phi, fisher, constant)
         if constant is not None:
             for j in np.flatnonzero(np.nan_to_num(np.diag(constant)) != 0):
                 idx = self.model.column_entries(j)
                 H[np.ix_(idx, idx)] += constant[j, j] * self.design_gram(j)
         return self._add_curvature_extra(H)
+
+    def _data_gram(self, phi, fisher, constant):
+        eta = self.eta(phi)
+        return gram_rows(
+            self.dist, self.model, self.X, self.y, self.w, eta, fisher, constant
+        )
 
     def _constant_fisher(self):
         """The family's constant Fisher entries, where the design Gram serves.
@@ -229,11 +319,14 @@ class NLLObjective:
         For a model non-linear in φ this is the Gauss-Newton product (the
         curvature of η itself is left out).
         """
-        eta, cache = self.forward(phi)
-        C = self.curvature(eta, slice(None), fisher)
-        CJv = np.einsum("ijk,ik->ij", C, self.model.jvp(cache, v))
         # The centring term is quadratic: its gradient at v is its Hessian times v.
-        return self.model.backward(cache, CJv) + self.penalty * v + self._centring(v)[1]
+        return (
+            self._data_hessp(phi, v, fisher) + self.penalty * v + self._centring(v)[1]
+        )
+
+    def _data_hessp(self, phi, v, fisher):
+        eta, cache = self.forward(phi)
+        return hessp_rows(self.dist, self.model, self.y, self.w, eta, cache, v, fisher)
 
     def fisher_root(self, phi) -> np.ndarray:
         """A matrix R of shape (m, len(φ)) with RᵀR = ``hessian(φ, fisher=True)``.
@@ -269,20 +362,15 @@ class NLLObjective:
         of each column of η, plus its penalty weight; ones where the model
         gives none.
         """
-        eta = self.eta(phi)
-        n_eta = eta.shape[1]
-        diag = np.arange(n_eta)
-        mean_curv = np.zeros(n_eta)
-        fisher = self.dist.has_fisher
-        for rows in row_chunks(eta.shape[0], n_eta * n_eta):
-            C = self.curvature(eta, rows, fisher)
-            mean_curv += np.abs(C[:, diag, diag]).sum(axis=0)
-        estimate = self.model.curvature_diagonal(mean_curv)
+        estimate = self.model.curvature_diagonal(self._data_curvature_sums(phi))
         if estimate is None:
             return np.ones(len(phi))
         estimate = estimate + self.penalty
         tiny = np.finfo(float).tiny
         return np.where(estimate > tiny, estimate, max(estimate.max(), tiny))
+
+    def _data_curvature_sums(self, phi):
+        return curvature_sums_rows(self.dist, self.y, self.w, self.eta(phi))
 
 
 def _centring_groups(dist, model):

@@ -8,6 +8,7 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik._validation import as_real_array, check_param
+from sklik.backends import dask_rows, is_dask_array
 from sklik.distributions import REGISTRY, Distribution, Normal
 
 
@@ -53,6 +54,8 @@ class _Regressor(RegressorMixin, NLLEstimator):
         std : ndarray of shape (n_samples,)
             Only when ``return_std=True``.
         """
+        if is_dask_array(X):  # block by block: dask arrays
+            return dask_rows.map_rows(self, "predict", X, return_std=return_std)
         eta = self._eta(X)
         mean = self.distribution_.mean(eta)
         if not return_std:
@@ -89,15 +92,19 @@ class NLLRegressor(_Regressor):
         The parameters that are functions of x. None: the first (a GLM
         with estimated dispersion); "all": every one; (): none (the
         unconditional distribution, a baseline).
-    model : "linear", default="linear"
-        The model f[x, φ] of the x-dependent parameters.
+    model : "linear" or a model specification, default="linear"
+        The model f[x, φ] of the x-dependent parameters: the linear model,
+        or a network such as ``sklik.models.MLP((32, 32))`` (fitted by
+        L-BFGS; ``coef_`` and :meth:`summary` are the linear model's only,
+        the fitted network is ``model_``).
     alpha : float, default=0.0
         L2 penalty strength on the coefficients.
     fit_intercept : bool, default=True
-    solver : {"auto", "newton", "lbfgs", "newton-cg", "lstsq"}, default="auto"
+    solver : {"auto", "newton", "lbfgs", "newton-cg", "lstsq", "lad"}, default="auto"
         "auto" takes an exact closed form where one applies (least squares
-        for the homoscedastic Normal at alpha=0), Newton's method up to 500
-        parameters (1000 for several parameters of η), L-BFGS beyond.
+        for the homoscedastic Normal and log-normal at alpha=0, the exact
+        LAD for the Laplace), Newton's method up to 500 parameters (1000
+        for several parameters of η), L-BFGS beyond.
     max_iter : int, default=200
     tol : float, default=1e-8
         Convergence when the sup-norm of the objective's gradient (w.r.t.
@@ -246,7 +253,8 @@ class GaussianNLLRegressor(NLLRegressor):
         coefficients of standardised features) is at most tol.
     warm_start : bool, default=False
         Start from the previous fit's parameters when shapes agree.
-    model : "linear", default="linear"
+    model : "linear" or a model specification, default="linear"
+        As :class:`NLLRegressor`'s (``sklik.models.MLP`` for a network).
 
     Attributes
     ----------

@@ -49,6 +49,8 @@ def location_scale_start(objective, intercept_only):
     loc, scale = dist.param_index("loc"), dist.param_index("scale")
     offset = objective.eta_offset
     least_squares = LeastSquares(objective, column=loc)
+    if not (objective.rows_local or least_squares.well_conditioned):
+        return intercept_only  # the SVD solve would need every row of a dask X here
     is_loc, is_scale = model.eta_column == loc, model.eta_column == scale
     phi = intercept_only.copy()
     phi[is_loc] = least_squares.coefficients(y - offset[loc], column=loc, refine=False)

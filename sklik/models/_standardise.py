@@ -9,8 +9,11 @@ from sklik._chunks import row_chunks
 def weighted_column_moments(X, w, center: bool):
     """Weighted mean (or 0) and root-mean-square deviation of each column.
 
-    ``w`` sums to one. Dense X is read in row chunks so no copy of X is made.
+    ``w`` sums to one. Dense X is read in row chunks so no copy of X is made;
+    rows on dask workers (:class:`~sklik.backends.RowBlocks`) are summed there.
     """
+    if hasattr(X, "weighted_moments"):  # rows on dask workers: reductions there
+        return X.weighted_moments(w, center)
     if sp.issparse(X):
         mean = np.asarray(X.T @ w).ravel()
         second = np.zeros(X.shape[1])
@@ -51,7 +54,9 @@ def extreme_column_factors(X) -> np.ndarray:
     >>> np.log2(extreme_column_factors(np.array([[1e300, 2.0], [-3e299, 0.5]])))
     array([997.,   0.])
     """
-    if sp.issparse(X):
+    if hasattr(X, "column_max_abs"):  # rows on dask workers: a reduction there
+        big = X.column_max_abs()
+    elif sp.issparse(X):
         big = np.asarray(abs(X).max(axis=0).todense()).ravel()
     else:  # a chunk of rows at a time: np.abs(X) would copy X
         big = np.zeros(X.shape[1])
@@ -67,6 +72,8 @@ def divide_columns(X, factors):
     """X with each column divided by its factor (a copy; X itself if all are 1)."""
     if np.all(factors == 1.0):
         return X
+    if hasattr(X, "divided"):  # rows on dask workers: divided there
+        return X.divided(factors)
     if sp.issparse(X):
         return (X @ sp.diags(1.0 / factors)).asformat(X.format)
     return X / factors

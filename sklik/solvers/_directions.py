@@ -87,7 +87,13 @@ def fallback_direction(objective, phi, H, g, rcond=1e-10):
     if eigval[0] >= -rcond * abs(eigval[-1]):
         return root_direction(objective, phi, g)
     if objective.dist.has_fisher:
-        d = newton_direction(objective.hessian(phi, fisher=True), g)
+        F = objective.hessian(phi, fisher=True)
+        # information below rounding (the Student-t's df → ∞, ~1/ν²): a flat
+        # direction, which gets no step instead of failing the whole solve
+        info = np.diag(F)
+        flat = info <= np.finfo(float).eps * np.max(info, initial=0.0)
+        F[flat], F[:, flat] = 0.0, 0.0
+        d = newton_direction(F, g)
         if d is not None and largest_change(objective.jvp(phi, d)) <= MAX_ETA_STEP:
             return d
     # |λ| floored at 1e-3 of the largest: a direction of nearly zero negative
@@ -115,11 +121,13 @@ def root_direction(objective, phi, g, rcond=1e-10):
     cond(design) digits instead of cond(design)²: unscaled polynomial or
     nearly collinear columns still get an accurate step. Singular values at
     rounding level (exact collinearity, p > n) get no step (minimum norm).
-    Problems too large to hold R fall back on the eigendecomposition of the
-    Fisher information.
+    Problems too large to hold R, or whose rows are not all in this process
+    (a dask X: R has a row per sample, not a sum over them), fall back on
+    the eigendecomposition of the Fisher information.
     """
     n_rows = objective.X.shape[0] * objective.dist.n_params
-    if n_rows * len(phi) > _MAX_ROOT_ENTRIES:
+    too_large = n_rows * len(phi) > _MAX_ROOT_ENTRIES
+    if too_large or not getattr(objective, "rows_local", True):
         F = objective.hessian(phi, fisher=True)
         s = unit_diagonal(np.diag(F))
         eigval, eigvec = scipy.linalg.eigh(F * np.outer(s, s), check_finite=False)
@@ -139,7 +147,10 @@ def largest_change(eta, old=None):
     """max |η - old| (or |η|, a change already), a chunk of rows at a time.
 
     No temporaries of η's size (for softmax logits, η is a fifth of X).
+    η where the rows live (a dask fit's handle) answers by a reduction there.
     """
+    if hasattr(eta, "largest_change"):
+        return eta.largest_change(old)
     largest = 0.0
     for rows in row_chunks(*eta.shape):
         change = eta[rows] if old is None else eta[rows] - old[rows]
