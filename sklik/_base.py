@@ -9,7 +9,6 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklik._objective import NLLObjective
 from sklik._starts import cold_start
 from sklik._summary_mixin import SummaryMixin
 from sklik._validation import (
@@ -19,6 +18,7 @@ from sklik._validation import (
     keep_state_on_error,
     naming_the_input,
 )
+from sklik.backends import dask_rows, is_dask_array, is_distributed, make_objective
 from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
 from sklik.solvers import SOLVERS, solve
@@ -80,7 +80,11 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
             return LinearModel.from_data(
                 X, sample_weight, depends_on_x, self.fit_intercept
             )
-        if hasattr(self.model, "build") and hasattr(self.model, "get_params"):
+        if (
+            hasattr(self.model, "build")
+            and hasattr(self.model, "get_params")
+            and not isinstance(self.model, type)  # MLP, not MLP()
+        ):
             spec = clone(self.model)
             return spec.build(X, sample_weight, depends_on_x, self.fit_intercept)
         raise ValueError(
@@ -150,10 +154,15 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         y_int, units = dist.units(y_enc, sw)
         model = self._make_model(X, sw, self._depends_on_x(dist))
         X = model.prepare(X)
-        objective = NLLObjective(X, y_int, sw, dist, model, self.alpha, units.offset)
+        # NLLObjective for X in memory, DaskObjective for its rows on dask
+        objective = make_objective(
+            X, y_int, sw, dist, model, self.alpha, units.offset, solver=self.solver
+        )
         return objective, units
 
     def _validate_X_y(self, X, y, reset):
+        if is_distributed(X):  # checked lazily, persisted by rows
+            return dask_rows.validate_fit(self, X, y, reset)
         check_real(X, "X")
         with naming_the_input():
             return validate_data(
@@ -174,10 +183,28 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
             W, b = previous.coef_intercept()
             if W.shape == (model.n_features, objective.dist.n_params):
                 return model.params_for(W, b, units.scale)
+        if self.warm_start and hasattr(model, "warm_params"):  # a network
+            phi = model.warm_params(previous, units.scale)
+            if phi is not None:
+                return phi
         return cold_start(objective)
 
     def _check_convergence(self, result):
-        """Warn if the gradient stayed above tol."""
+        """Warn if the gradient stayed above tol (or a network's loss rule failed)."""
+        # A network's L-BFGS fit is judged by its loss (sklik.models.MLP).
+        converged = getattr(result, "converged", None)
+        if converged is not None:
+            if not converged:
+                warnings.warn(
+                    f"The optimiser stopped after {result.n_iter} iterations "
+                    f"({result.message}) before the objective improved by less "
+                    f"than tol={self.tol:g} in each of "
+                    f"n_iter_no_change={self.model.n_iter_no_change} consecutive "
+                    "iterations. Increase max_iter, or loosen tol.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+            return
         if not result.grad_norm <= self.tol:
             warnings.warn(
                 f"The optimiser stopped after {result.n_iter} iterations "
@@ -194,16 +221,29 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         The gradient of such a fit is meaningless (rounding amplified by
         1/σ², or a boundary at infinity): no convergence test follows.
         """
-        message = objective.dist.degenerate_message(
-            objective.y, objective.eta(phi), objective.w
-        )
+        message = objective.degenerate_message(phi)  # (rows may be remote)
         if message:
             warnings.warn(message, DegenerateFitWarning, stacklevel=4)
         return bool(message)
 
     # -- using the fit ----------------------------------------------------
+    def __getattr__(self, name):
+        # A network has no coefficients: say so, not just "no attribute".
+        model = self.__dict__.get("model_") if name in _LINEAR_ATTRIBUTES else None
+        if model is not None and not isinstance(model, LinearModel):
+            raise AttributeError(
+                f"{type(self).__name__} was fitted with model="
+                f"{self.__dict__.get('model')!r}: {name} exists only for the "
+                "linear model (model='linear'); the fitted network is model_."
+            )
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
     def _validate_X(self, X):
         check_is_fitted(self)
+        if is_dask_array(X):  # checked lazily, predicted blockwise
+            return dask_rows.validate_predict(self, X)
         check_real(X, "X")
         with naming_the_input():
             return validate_data(
@@ -213,6 +253,8 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
     def _eta(self, X) -> np.ndarray:
         """η = f[x, φ̂] on the user's scale, shape (n_samples, P)."""
         X = self._validate_X(X)
+        if is_dask_array(X):  # a dask array, block by block
+            return dask_rows.map_rows(self, "_eta", X)
         return self.model_.predict_eta(X)
 
     def predict_dist(self, X):
@@ -228,6 +270,8 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
             Vectorised over the samples and picklable.
         """
         eta = self._eta(X)
+        if is_dask_array(eta):  # η computed on the workers, n×P numbers
+            eta = eta.compute()
         return self.distribution_.to_scipy(eta)
 
     def nll(self, X, y, sample_weight=None) -> float:
@@ -244,6 +288,8 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         nll : float
             ``-average(log Pr(y_i | x_i), weights=sample_weight)``.
         """
+        if is_dask_array(X):  # summed where the rows are
+            return dask_rows.nll(self, X, y, sample_weight)
         eta = self._eta(X)
         y_enc = self._encode_new_target(y, eta.shape[0])
         sw = check_sample_weight(sample_weight, eta.shape[0])

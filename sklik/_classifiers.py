@@ -1,5 +1,6 @@
 """Binary and multiclass classifiers predicting a distribution over labels."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -11,10 +12,12 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
+from sklik.backends import dask_rows, is_dask_array
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
 from sklik.distributions.categorical import log_softmax_rows
 from sklik.distributions.label import label_codes
 from sklik.exceptions import DegenerateFitWarning
+from sklik.models import LinearModel
 
 #: A sample's own class with fitted probability above 1 - SEPARATION_GATE
 #: triggers the (quasi-)separation test after an unpenalised fit.
@@ -36,32 +39,42 @@ _SHARED_PARAMETERS = """
     warm_start : bool, default=False
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by the weight of its class.
-    model : "linear", default="linear"
-        The model f[x, φ] of the logits.
+    model : "linear" or a model specification, default="linear"
+        The model f[x, φ] of the logits: the linear model, or a network
+        such as ``sklik.models.MLP((32, 32))`` (``coef_`` and ``summary``
+        are the linear model's only; the fitted network is ``model_``).
 """
 
 
-def _quasi_separable(objective, log_p, codes, used):
+def _separation_gate(log_proba, y, eta, w):
+    """Of these rows' samples of positive weight: (are all classified right,
+    has one its own class's probability within ``SEPARATION_GATE`` of 1)."""
+    log_p = log_proba(eta)
+    codes, used = y.astype(np.intp), w > 0
+    own = log_p[np.arange(len(codes)), codes][used]
+    correct = np.argmax(log_p, axis=1)[used] == codes[used]
+    return bool(np.all(correct)), bool(np.any(own >= np.log1p(-SEPARATION_GATE)))
+
+
+def _quasi_separable(objective, codes, used, n_classes):
     """Whether some samples are separated perfectly (the MLE is at infinity).
 
     Gated so that ordinary fits pay nothing: the linear programme of
     :mod:`sklik._separation` runs only when some sample's own class has a
     fitted probability within ``SEPARATION_GATE`` of one (which a separated
     sample reaches as the optimiser pushes its coefficients towards
-    infinity) and the programme is small enough.
+    infinity; the caller's gate) and the programme is small enough (its
+    samples are then few enough to gather from a dask X).
     """
-    own = log_p[np.arange(len(codes)), codes][used]
-    if not np.any(own >= np.log1p(-SEPARATION_GATE)):
-        return False
     model, X = objective.model, objective.X
-    if lp_size(int(used.sum()), X.shape[1], log_p.shape[1], model.fit_intercept) > (
+    if lp_size(int(used.sum()), X.shape[1], n_classes, model.fit_intercept) > (
         MAX_LP_NONZEROS
     ):
         return False
     direction = separating_direction(
         X[np.flatnonzero(used)],
         codes[used],
-        log_p.shape[1],
+        n_classes,
         fit_intercept=model.fit_intercept,
         offset=model.x_offset,
         scale=model.x_scale,
@@ -166,11 +179,27 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
                 "arbitrary in size. Drop those classes from y, or set alpha > 0."
             )
         else:
-            log_p = self._log_proba(objective.eta(phi))  # (cached: no pass over X)
-            correct = np.argmax(log_p, axis=1) == codes
-            if np.all(correct[used]):
+            # per block of rows (a dask fit's blocks stay on the workers)
+            gate = functools.partial(_separation_gate, self._log_proba)
+            correct, near = zip(*objective.per_block(phi, gate))
+            n_classes = len(self.classes_)
+            linear = isinstance(objective.model, LinearModel)
+            if all(correct) and not linear:  # a network
+                message = (
+                    "The network classifies every training sample correctly: "
+                    "with alpha=0 the likelihood has no maximum (its weights can "
+                    "grow without bound), so the fit is arbitrary in size. Set "
+                    "alpha > 0 for a finite fit."
+                )
+                warnings.warn(message, DegenerateFitWarning, stacklevel=4)
+                return True
+            if all(correct):
                 kind = "linearly separable"
-            elif _quasi_separable(objective, log_p, codes, used):
+            elif (
+                linear
+                and any(near)
+                and _quasi_separable(objective, codes, used, n_classes)
+            ):
                 kind = "quasi-separable (a hyperplane separates some samples perfectly)"
             else:
                 return False
@@ -184,6 +213,8 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
     def decision_function(self, X):
         """The logits x·W + b: shape (n_samples,) for two classes, else (n, K)."""
+        if is_dask_array(X):  # block by block: a dask array
+            return dask_rows.map_rows(self, "decision_function", X)
         eta = self._eta(X)
         if eta.shape[1] == 1:
             return eta[:, 0]
@@ -191,14 +222,20 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
 
     def predict_log_proba(self, X):
         """Log-probability of each class, shape (n_samples, n_classes)."""
+        if is_dask_array(X):  # block by block: a dask array
+            return dask_rows.map_rows(self, "predict_log_proba", X)
         return self._log_proba(self._eta(X))
 
     def predict_proba(self, X):
         """Probability of each class, shape (n_samples, n_classes)."""
+        if is_dask_array(X):  # block by block: a dask array
+            return dask_rows.map_rows(self, "predict_proba", X)
         return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
         """The most probable label of each sample."""
+        if is_dask_array(X):  # block by block: a dask array
+            return dask_rows.map_rows(self, "predict", X)
         log_proba = self.predict_log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
 

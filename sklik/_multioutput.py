@@ -7,8 +7,10 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklik._base import NLLEstimator
 from sklik._regressors import GaussianNLLRegressor
+from sklik._shared_trunk import fit_shared_trunk
 from sklik._summary_mixin import SummaryMixin
 from sklik._validation import check_real, keep_state_on_error, naming_the_input
+from sklik.backends import dask_rows, is_dask_array, is_distributed
 
 
 def _column(Y, j):
@@ -23,6 +25,10 @@ def _column(Y, j):
         if typed.dtype.kind in "biuf":
             return typed
     return col
+
+
+#: MultiOutputNLL's own parameters: no output may be named as one.
+_OWN_PARAMS = ("outputs", "model", "alpha", "solver", "max_iter", "tol")
 
 
 def _is_pair(item) -> bool:
@@ -55,10 +61,11 @@ def _named(outputs) -> list[tuple[str, object]]:
         )
     names = [name for name, _ in outputs]
     for name in names:
-        if "__" in name or name == "outputs" or not name:
+        if "__" in name or name in _OWN_PARAMS or not name:
             raise ValueError(
                 f"the output name {name!r} is not allowed: names must be "
-                "non-empty, must not contain '__' and must not be 'outputs'."
+                "non-empty, must not contain '__' and must not be one of "
+                f"{list(_OWN_PARAMS)}."
             )
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
@@ -86,6 +93,18 @@ None, default=None
         has a name: the first of its pair, or ``"output0"``,
         ``"output1"``, ... for a plain list. Names must be unique and must
         not contain ``"__"``.
+    model : None or a model specification, default=None
+        None: each output fits its own model, independently (its own
+        ``model=``). A specification such as ``sklik.models.MLP((32, 32))``:
+        one network with a shared trunk predicts every output's
+        x-dependent parameters (each output's ``x_dependent`` and family
+        say which), fitted jointly on the summed NLL (the multi-output
+        network of *Understanding Deep Learning* §5.5). The joint fit takes
+        ``alpha``, ``solver``, ``max_iter`` and ``tol`` below; every
+        output must then use the same sample weights (no ``class_weight``).
+    alpha, solver, max_iter, tol : default=0.0, "auto", 200, 1e-8
+        The joint fit's settings, as each estimator's; used only with
+        ``model`` (without it, each output's own settings apply).
 
     Attributes
     ----------
@@ -94,6 +113,11 @@ None, default=None
     named_outputs_ : :class:`~sklearn.utils.Bunch`
         The same fitted estimators by output name.
     n_outputs_ : int
+    n_iter_ : ndarray of shape (n_outputs,)
+        Each output's solver iterations (the joint fit's, with ``model``).
+    model_ : Model
+        With ``model``: the fitted network shared by every output (each
+        output's ``model_`` is a view of its columns).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X had string column names.
@@ -153,8 +177,22 @@ None, default=None
     100.0
     """
 
-    def __init__(self, outputs=None):
+    def __init__(
+        self,
+        outputs=None,
+        *,
+        model=None,
+        alpha=0.0,
+        solver="auto",
+        max_iter=200,
+        tol=1e-8,
+    ):
         self.outputs = outputs
+        self.model = model
+        self.alpha = alpha
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
 
     def get_params(self, deep=True) -> dict:
         """Parameters of this estimator and, if ``deep``, of every output.
@@ -172,6 +210,9 @@ None, default=None
         params = super().get_params(deep=False)
         if not deep:
             return params
+        if hasattr(self.model, "get_params") and not isinstance(self.model, type):
+            for key, value in self.model.get_params(deep=True).items():
+                params[f"model__{key}"] = value  # (model__hidden_layer_sizes, ...)
         try:
             named = _named(self.outputs)
         except (TypeError, ValueError):  # fit says what is wrong
@@ -248,15 +289,32 @@ None, default=None
             The fitted estimator. If fit raises, a previously fitted state is
             left untouched and usable.
         """
-        check_real(X, "X")
-        with naming_the_input():
-            X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64)
+        if is_distributed(X):  # persisted by rows once for every output
+            X = dask_rows.place_rows(self, X, reset=True)
+        else:
+            check_real(X, "X")
+            with naming_the_input():
+                X = validate_data(
+                    self, X, accept_sparse=("csr", "csc"), dtype=np.float64
+                )
         Y = self._check_y(y, X.shape[0])
         templates = self._templates(Y.shape[1])
-        self.outputs_ = [
-            clone(est).fit(X, _column(Y, j), sample_weight)
-            for j, (_, est) in enumerate(templates)
-        ]
+        self.__dict__.pop("model_", None)  # (a refit may drop the shared network)
+        if self.model is not None:  # one network for every output
+            if not hasattr(self.model, "build") or isinstance(self.model, type):
+                raise ValueError(
+                    "model must be None (each output its own model) or a model "
+                    f"specification such as sklik.models.MLP(...); got {self.model!r}."
+                )
+            self.outputs_, self.model_, _ = fit_shared_trunk(
+                self, X, Y, sample_weight, templates, _column
+            )
+        else:
+            self.outputs_ = [
+                clone(est).fit(X, _column(Y, j), sample_weight)
+                for j, (_, est) in enumerate(templates)
+            ]
+        self.n_iter_ = np.array([est.n_iter_ for est in self.outputs_])
         self.named_outputs_ = Bunch(
             **{name: est for (name, _), est in zip(templates, self.outputs_)}
         )
@@ -280,6 +338,8 @@ None, default=None
 
     def _X(self, X):
         check_is_fitted(self)
+        if is_dask_array(X):  # checked lazily
+            return dask_rows.validate_predict(self, X)
         check_real(X, "X")
         with naming_the_input():
             return validate_data(
@@ -307,20 +367,21 @@ None, default=None
             Only when ``return_std=True``.
         """
         X = self._X(X)
+        stack = dask_rows.stack_columns if is_dask_array(X) else np.column_stack
         if return_std:
             if not self._all_regressors(self.outputs_):
                 raise ValueError(
                     "return_std=True needs every output to be a regressor."
                 )
             mean_std = [est.predict(X, return_std=True) for est in self.outputs_]
-            return tuple(np.column_stack(part) for part in zip(*mean_std))
+            return tuple(stack(part) for part in zip(*mean_std))
         preds = [est.predict(X) for est in self.outputs_]
         mixed = not self._all_regressors(self.outputs_) and any(
             not is_classifier(est) for est in self.outputs_
         )
-        return (
-            np.column_stack(preds).astype(object) if mixed else np.column_stack(preds)
-        )
+        if mixed and stack is not np.column_stack:  # (dask stacks one dtype)
+            preds = [pred.astype(object) for pred in preds]
+        return stack(preds).astype(object) if mixed else stack(preds)
 
     def predict_dist(self, X) -> list:
         """One predictive distribution per output (see each estimator's)."""

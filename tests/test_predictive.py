@@ -16,10 +16,8 @@ from sklik.distributions._bessel import (
     log_bessel_i0,
     log_bessel_i1,
 )
-from sklik.distributions._predictive import (
-    NormalMixtureDistribution,
-    ZeroInflatedPoissonDistribution,
-)
+from sklik.distributions._mixture_predictive import NormalMixtureDistribution
+from sklik.distributions._predictive import ZeroInflatedPoissonDistribution
 from sklik.distributions._special import (
     nbinom2_logpmf,
     nbinom2_logpmf_grad,

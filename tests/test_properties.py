@@ -108,6 +108,8 @@ def test_hessian_and_hessp_match_finite_differences_of_the_gradient(problem):
 @SETTINGS
 def test_fisher_root_squares_to_the_fisher_information(problem):
     objective, phi, _ = problem
+    if not objective.dist.has_fisher:
+        return  # (its curvature is the observed Hessian, indefinite per sample)
     R = objective.fisher_root(phi)
     F = objective.hessian(phi, fisher=True)
     np.testing.assert_allclose(R.T @ R, F, atol=1e-10 * (1 + np.max(np.abs(F))))

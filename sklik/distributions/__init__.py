@@ -13,6 +13,7 @@ from sklik.distributions.gamma import Gamma
 from sklik.distributions.label import LabelDistribution
 from sklik.distributions.laplace import Laplace
 from sklik.distributions.lognormal import LogNormal
+from sklik.distributions.mixture import NormalMixture
 from sklik.distributions.negative_binomial import NegativeBinomial
 from sklik.distributions.normal import Normal
 from sklik.distributions.poisson import Poisson
@@ -35,6 +36,7 @@ REGISTRY: dict[str, type[Distribution]] = {
     "exponential": Exponential,
     "lognormal": LogNormal,
     "beta": Beta,
+    "normal_mixture": NormalMixture,
 }
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "LogNormal",
     "NegativeBinomial",
     "Normal",
+    "NormalMixture",
     "Poisson",
     "StudentT",
     "VonMises",

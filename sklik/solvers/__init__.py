@@ -82,6 +82,11 @@ def choose_solver(solver, objective) -> str:
         return exact[0]
     if not _newton.REQUIRES <= caps or not fits_dense(objective):
         return "lbfgs"
+    # A likelihood with many local optima (a normal mixture):
+    # Newton's saddle-free steps leap to a far one (a collapsed component),
+    # the trust region stays near the start.
+    if getattr(objective.dist, "local_optima", False):
+        return "newton-cg"
     return "newton"
 
 
