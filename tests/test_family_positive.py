@@ -286,6 +286,13 @@ def test_lognormal_is_least_squares_on_log_y():
     assert llf(reg, X, y) == pytest.approx(reference, rel=LOGLIK_RTOL)
     expected = np.exp(ols.predict(X) + sdlog**2 / 2)
     assert rel_err(reg.predict(X), expected) < COEF_RTOL
+    # solver="auto" took the closed form (one step), and Newton agrees
+    assert reg.n_iter_ == 1
+    newton = NLLRegressor("lognormal", solver="newton", tol=1e-10).fit(X, y)
+    assert newton.n_iter_ > 1
+    assert rel_err(newton.coef_, reg.coef_) < COEF_RTOL
+    with pytest.raises(ValueError, match="lstsq"):
+        NLLRegressor("lognormal", x_dependent="all", solver="lstsq").fit(X, y)
 
 
 def test_lognormal_with_x_dependent_sdlog_is_the_normal_on_log_y():

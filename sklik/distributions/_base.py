@@ -77,12 +77,22 @@ class Distribution(ABC):
     fisher_is_hessian : bool
         The Fisher information equals the observed Hessian for every y
         (canonical links): Newton's method then needs no Fisher scoring.
+    costly_fisher : bool
+        The Fisher information costs much more than the observed Hessian
+        (the negative binomial's, a sum over counts): Newton's method then
+        starts without Fisher scoring.
     """
 
     param_names: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     support: Support = REAL
     fisher_is_hessian: bool = False
+    costly_fisher: bool = False
+    #: ``(location, scale, transform)`` when the family is the Normal of
+    #: ``transform(y)`` (None: y itself) in these two parameters, the scale
+    #: with the log link: with a constant scale and ``alpha=0`` its MLE is
+    #: least squares (the ``"lstsq"`` closed form). None: not such a family.
+    normal_of: tuple | None = None
     #: Whether ``NLLRegressor`` offers the family (classifiers' are not).
     regression: bool = True
     #: Whether the NLL is differentiable in η everywhere (not the Laplace's

@@ -28,7 +28,7 @@ class Laplace(LocationScale):
     fit (the weighted median for a constant location), whatever the scale
     when the scale is constant; b is then the weighted mean absolute
     residual. With an x-dependent scale, the location is a weighted LAD fit
-    with weights s/b and the scale the exponential fit of |r|, alternated.
+    with weights s/b and the scale the exponential fit of ``|r|``, alternated.
 
     The NLL is not differentiable in μ at y = μ: its gradient is
     sign(y - μ)/b, taken as 0 at y = μ (a subgradient), and there is no
@@ -111,7 +111,7 @@ class Laplace(LocationScale):
         return out
 
     def init_eta(self, y, sample_weight):
-        """The weighted median and the log of the weighted mean |y - median|.
+        """The weighted median and the log of the weighted mean ``|y - median|``.
 
         The exact intercept-only MLE (a constant y, with no maximum, starts
         at the guard). With weights, the NLL's derivative in μ, taken as

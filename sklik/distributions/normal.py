@@ -35,6 +35,7 @@ class Normal(LocationScale):
 
     #: E[log abs(Z)] for Z ~ N(0, 1): (−γ − log 2) / 2.
     standard_log_abs = -(np.euler_gamma + np.log(2.0)) / 2
+    normal_of = ("loc", "scale", None)
 
     # -- on θ (the generic contract; the η fast paths below agree) -----------
     def nll_grad_theta(self, y, theta):

@@ -63,13 +63,13 @@ class StudentT(LocationScale):
     param_names = ("loc", "scale", "df")
     links = (Identity(), Log(), Log())
 
-    #: The df at which the two-stage start takes E[log |T|] (see
+    #: The df at which the two-stage start takes ``E[log |T|]`` (see
     #: :attr:`standard_log_abs`): ν = 4, Lange et al.'s robust default.
     start_df = 4.0
 
     @property
     def standard_log_abs(self) -> float:
-        """E[log |T|] at ν = :attr:`start_df`, for the two-stage start.
+        """``E[log |T|]`` at ν = :attr:`start_df`, for the two-stage start.
 
         It depends on ν, which the start does not know yet (the engine's
         two-stage start reads one number): any constant only shifts the
@@ -80,7 +80,7 @@ class StudentT(LocationScale):
         return float(t_log_abs_mean(self.start_df))
 
     def standard_log_abs_at(self, eta) -> float:
-        """E[log |T|] at the df of η (P,), e.g. an intercept-only fit's, for a
+        """``E[log |T|]`` at the df of η (P,), e.g. an intercept-only fit's, for a
         two-stage start that knows it (see :attr:`standard_log_abs`)."""
         return float(t_log_abs_mean(np.exp(np.clip(eta[2], *LOG_DF_RANGE))))
 

@@ -8,7 +8,7 @@ instead of branching on types.
 
 import numpy as np
 
-from sklik.distributions import Laplace, Normal
+from sklik.distributions import Laplace
 from sklik.distributions._location_scale import LOG_SCALE_GUARD
 from sklik.solvers._laplace import laplace_fit
 from sklik.solvers._least_squares import LeastSquares
@@ -32,7 +32,9 @@ class ClosedForm:
 class GaussianLeastSquares(ClosedForm):
     """The homoscedastic Normal at ``alpha=0``: least squares and the rms residual.
 
-    The mean is the weighted least-squares fit (the minimum-norm one on the
+    Also any family that is the Normal of a transform of y (the log-normal:
+    least squares on log y; ``Distribution.normal_of``). The mean is the
+    weighted least-squares fit (the minimum-norm one on the
     standardised columns when X is rank deficient); σ is the root mean
     squared residual, the maximum-likelihood σ (divisor Σw). Where the
     residuals vanish (the mean interpolates y) the likelihood has no
@@ -41,7 +43,8 @@ class GaussianLeastSquares(ClosedForm):
 
     name = "lstsq"
     condition = (
-        "for the homoscedastic Normal with alpha=0, the linear model and at "
+        "for the homoscedastic Normal (or log-normal) with alpha=0, the linear "
+        "model and at "
         "most 1000 parameters (above, no dense Gram matrix is formed)"
     )
 
@@ -50,18 +53,20 @@ class GaussianLeastSquares(ClosedForm):
 
         dist, model = objective.dist, objective.model
         return (
-            isinstance(dist, Normal)
+            dist.normal_of is not None
             and model.has_gram
-            and not model.depends_on_x[dist.param_index("scale")]
+            and not model.depends_on_x[dist.param_index(dist.normal_of[1])]
             and not np.any(objective.penalty)
             and fits_dense(objective)
         )
 
     def __call__(self, objective, phi0, max_iter, tol):
         model, dist, offset = objective.model, objective.dist, objective.eta_offset
-        loc, scale = dist.param_index("loc"), dist.param_index("scale")
+        loc_name, scale_name, transform = dist.normal_of
+        loc, scale = dist.param_index(loc_name), dist.param_index(scale_name)
         mean_idx = model.eta_column == loc
-        target = objective.y - offset[loc]
+        y = objective.y if transform is None else transform(objective.y)
+        target = y - offset[loc]
         phi = np.array(phi0, dtype=np.float64)
         least_squares = LeastSquares(objective, column=loc)
         phi[mean_idx] = least_squares.coefficients(target, column=loc)
@@ -74,18 +79,15 @@ class GaussianLeastSquares(ClosedForm):
 
 
 class LaplaceLAD(ClosedForm):
-    """The Laplace at ``alpha=0``: the exact LAD location (an LP), alternating
-    with the scale's exact fit (see :mod:`sklik.solvers._laplace`)."""
+    """The Laplace: the exact LAD location (an LP; with ``alpha > 0`` the exact
+    ridge-penalised LAD, a QP), alternating with the scale's exact fit (see
+    :mod:`sklik.solvers._laplace`)."""
 
     name = "lad"
-    condition = "for the Laplace with alpha=0 and the linear model"
+    condition = "for the Laplace with the linear model"
 
     def applies(self, objective) -> bool:
-        return (
-            isinstance(objective.dist, Laplace)
-            and objective.model.has_gram
-            and not np.any(objective.penalty)
-        )
+        return isinstance(objective.dist, Laplace) and objective.model.has_gram
 
     def __call__(self, objective, phi0, max_iter, tol):
         return laplace_fit(objective, phi0, max_iter, tol)

@@ -95,7 +95,10 @@ class NewtonSolver:
         dist = self.objective.dist
         self.H, self.chord, self.fresh, self.stalled = None, False, True, 0
         self.fisher = (
-            dist.has_fisher and dist.has_hessian and not dist.fisher_is_hessian
+            dist.has_fisher
+            and dist.has_hessian
+            and not dist.fisher_is_hessian
+            and not dist.costly_fisher
         )
 
     def converged(self) -> bool:
