@@ -1,0 +1,1 @@
+"""Helpers of ``bench_families.py``: data, objectives, tools, cases, report."""
