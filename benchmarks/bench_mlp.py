@@ -78,38 +78,24 @@ def moons_data(n, seed=0):
 
 def make_case(kind, n, sizes, k):
     """The data and the two estimators (unfitted) of one case."""
-    if kind == "regression":
-        Xtr, ytr, Xte, yte = regression_data(n)
-        peer = MLPRegressor(
-            hidden_layer_sizes=sizes,
-            solver="lbfgs",
-            max_iter=k,
-            tol=0.0,
-            alpha=ALPHA,
-            random_state=0,
-        )
-        ours = GaussianNLLRegressor(
-            model=MLP(sizes, "relu", random_state=0, n_iter_no_change=k + 1),
-            max_iter=k,
-            tol=1e-300,
-            alpha=ALPHA / n,
-        )
-    else:
-        Xtr, ytr, Xte, yte = moons_data(n)
-        peer = MLPClassifier(
-            hidden_layer_sizes=sizes,
-            solver="lbfgs",
-            max_iter=k,
-            tol=0.0,
-            alpha=ALPHA,
-            random_state=0,
-        )
-        ours = BernoulliNLLClassifier(
-            model=MLP(sizes, "relu", random_state=0, n_iter_no_change=k + 1),
-            max_iter=k,
-            tol=1e-300,
-            alpha=ALPHA / n,
-        )
+    regression = kind == "regression"
+    Xtr, ytr, Xte, yte = (regression_data if regression else moons_data)(n)
+    Peer = MLPRegressor if regression else MLPClassifier
+    Ours = GaussianNLLRegressor if regression else BernoulliNLLClassifier
+    peer = Peer(
+        hidden_layer_sizes=sizes,
+        solver="lbfgs",
+        max_iter=k,
+        tol=0.0,
+        alpha=ALPHA,
+        random_state=0,
+    )
+    ours = Ours(
+        model=MLP(sizes, "relu", random_state=0, n_iter_no_change=k + 1),
+        max_iter=k,
+        tol=1e-300,
+        alpha=ALPHA / n,
+    )
     scaler = StandardScaler().fit(Xtr)
     data = {
         "ours": (Xtr, ytr, Xte, yte),
