@@ -11,7 +11,7 @@ Arrays are those of its standardised problem (A = [X̃, 1], yt, st, λ).
 import numpy as np
 import scipy.sparse as sp
 
-from sklik.solvers._lad import _dense
+from sklik.solvers._lad_vertex import _dense
 
 
 def _regularised_gram(A, weights, lam, ridge):

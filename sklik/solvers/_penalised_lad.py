@@ -28,7 +28,8 @@ import scipy.sparse as sp
 from scipy.optimize import lsq_linear
 
 from sklik.solvers._huber import huber_minimum, ridge_start, solve_small
-from sklik.solvers._lad import _checked, _dense, _standardised, weighted_median
+from sklik.solvers._lad import _checked, _standardised, weighted_median
+from sklik.solvers._lad_vertex import _dense
 
 _TOL = 1e-9  # relative KKT residual or duality gap accepted as optimal
 _ZERO_TOL = 1e-9  # a zero residual in the certificate, relative to the row's terms
