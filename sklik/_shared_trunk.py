@@ -74,7 +74,7 @@ class JointDistribution(Distribution):
 
     @property
     def local_optima(self) -> bool:
-        return any(getattr(d, "local_optima", False) for d in self.dists)
+        return any(d.local_optima for d in self.dists)
 
     def _parts(self, y, eta):
         return [(d, y[:, j], eta[:, s]) for j, (d, s) in enumerate(self._pairs())]

@@ -88,6 +88,9 @@ class Distribution(ABC):
     support: Support = REAL
     fisher_is_hessian: bool = False
     costly_fisher: bool = False
+    #: The likelihood has many local optima (a mixture): ``solver="auto"``
+    #: then takes a trust region (Newton-CG), which stays near the start.
+    local_optima: bool = False
     #: ``(location, scale, transform)`` when the family is the Normal of
     #: ``transform(y)`` (None: y itself) in these two parameters, the scale
     #: with the log link: with a constant scale and ``alpha=0`` its MLE is

@@ -85,7 +85,7 @@ def choose_solver(solver, objective) -> str:
     # A likelihood with many local optima (a normal mixture):
     # Newton's saddle-free steps leap to a far one (a collapsed component),
     # the trust region stays near the start.
-    if getattr(objective.dist, "local_optima", False):
+    if objective.dist.local_optima:
         return "newton-cg"
     return "newton"
 
