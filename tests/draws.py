@@ -1,4 +1,5 @@
-"""Targets drawn from a family's own predictive distribution, for the registry tests."""
+"""Test helpers: targets drawn from a family's own predictive distribution, and
+a standardised design for the independent reference fits."""
 
 import numpy as np
 
@@ -31,3 +32,15 @@ def draw_targets(dist, eta, random_state, size=None) -> np.ndarray:
     if not support.include_high and np.isfinite(support.high):
         y = np.minimum(y, np.nextafter(support.high, -np.inf))
     return y
+
+
+def design(X):
+    """[1, standardised X] and the map from its coefficients to the user's."""
+    center, spread = X.mean(axis=0), X.std(axis=0)
+    Z = np.column_stack([np.ones(len(X)), (X - center) / spread])
+
+    def to_user(c):
+        coef = c[1:] / spread
+        return np.r_[c[0] - coef @ center, coef]
+
+    return Z, to_user

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from draws import design
 from scipy import optimize, special, stats
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
@@ -69,18 +70,6 @@ def diabetes():
 def llf(reg, X, y):
     """sklik's maximised log-likelihood (its nll is the mean)."""
     return -reg.nll(X, y) * len(y)
-
-
-def design(X):
-    """[1, standardised X] and the map from its coefficients to the user's."""
-    center, spread = X.mean(axis=0), X.std(axis=0)
-    Z = np.column_stack([np.ones(len(X)), (X - center) / spread])
-
-    def to_user(c):
-        coef = c[1:] / spread
-        return np.r_[c[0] - coef @ center, coef]
-
-    return Z, to_user
 
 
 def newton_polish(grad, hess, theta, steps=4):

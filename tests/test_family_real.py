@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from draws import design
 from scipy import integrate, optimize, special, stats
 from statsmodels.miscmodels.tmodel import TLinearModel
 from statsmodels.regression.quantile_regression import QuantReg
@@ -55,18 +56,6 @@ def sklik_params(reg):
         if np.any(reg.coef_[j]):
             out.append(reg.coef_[j])
     return np.concatenate(out)
-
-
-def design(X):
-    """[1, standardised X] and the map from its coefficients to the user's."""
-    center, spread = X.mean(axis=0), X.std(axis=0)
-    Z = np.column_stack([np.ones(len(X)), (X - center) / spread])
-
-    def to_user(c):
-        coef = c[1:] / spread
-        return np.r_[c[0] - coef @ center, coef]
-
-    return Z, to_user
 
 
 def fd_hessian(grad, theta):
