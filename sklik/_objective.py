@@ -77,11 +77,24 @@ def gram_rows(dist, model, X, y, w, eta, fisher=False, constant=None):
     return model.gram(X, weighted_curvature)
 
 
+def curvature_times_rows(dist, y, w, eta, fisher=False):
+    """u ↦ (Cᵢ uᵢ)ᵢ for the weighted per-sample curvature C of these rows.
+
+    Formed once for many products: ``diag(a) - b bᵀ`` (softmax) as its
+    factors, any other as the (m, P, P) matrices.
+    """
+    if dist.hessian_factors is not None:
+        a, b = dist.hessian_factors(y, eta)
+        a, b = a * w[:, None], b * np.sqrt(w[:, None])
+        return lambda u: a * u - b * np.einsum("ij,ij->i", b, u)[:, None]
+    C = curvature_rows(dist, y, w, eta, fisher)
+    return lambda u: np.einsum("ijk,ik->ij", C, u)
+
+
 def hessp_rows(dist, model, y, w, eta, cache, v, fisher=False):
     """The data part of the curvature matrix times v over these rows."""
-    C = curvature_rows(dist, y, w, eta, fisher)
-    CJv = np.einsum("ijk,ik->ij", C, model.jvp(cache, v))
-    return model.backward(cache, CJv)
+    times = curvature_times_rows(dist, y, w, eta, fisher)
+    return model.backward(cache, times(model.jvp(cache, v)))
 
 
 def design_gram_rows(model, X, w, column, n_eta):
@@ -327,6 +340,18 @@ class NLLObjective:
     def _data_hessp(self, phi, v, fisher):
         eta, cache = self.forward(phi)
         return hessp_rows(self.dist, self.model, self.y, self.w, eta, cache, v, fisher)
+
+    def hessp_operator(self, phi, fisher=False):
+        """v ↦ ``hessp(φ, v)``, the per-sample curvature formed once for all v."""
+        eta, cache = self.forward(phi)
+        times = curvature_times_rows(self.dist, self.y, self.w, eta, fisher)
+        model = self.model
+
+        def product(v):
+            data = model.backward(cache, times(model.jvp(cache, v)))
+            return data + self.penalty * v + self._centring(v)[1]
+
+        return product
 
     def fisher_root(self, phi) -> np.ndarray:
         """A matrix R of shape (m, len(φ)) with RᵀR = ``hessian(φ, fisher=True)``.

@@ -586,4 +586,3 @@ def test_bessel_against_mpmath():
         assert bessel_ratio(x) == pytest.approx(float(ratio), rel=2e-15)
         deriv = 1 - ratio / x - ratio**2
         assert bessel_ratio_derivative(x) == pytest.approx(float(deriv), rel=3e-15)
-

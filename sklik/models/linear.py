@@ -289,6 +289,7 @@ class LinearModel(Model):
         centre = np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale)
         # H accumulates the moments of x̃; they are moved to z at the end.
         low_rank = None  # Σ (x̃ ⊗ b)(x̃ ⊗ b)ᵀ, laid out as H, for diag(a) - b bᵀ
+        touched = np.zeros((n_eta, n_eta), dtype=bool)  # blocks with any weight
         rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
         centred, weighted = np.empty((2, rows_per_chunk, p))
         for rows in row_chunks(X.shape[0], p + 1):
@@ -311,6 +312,7 @@ class LinearModel(Model):
                     low_rank[: p * n_eta, : p * n_eta] += xb.T @ xb
                     low_rank[: p * n_eta, p * n_eta :] += xb.T @ bp
                 low_rank[p * n_eta :, p * n_eta :] += b.T @ b
+                touched[:] = True
                 continue
             if isinstance(C, tuple):
                 a, b = C
@@ -321,6 +323,7 @@ class LinearModel(Model):
                     c = C[:, j, k]
                     if c.any():
                         _add_moments(H[:, j, :, k], x, c, weighted[:m], k == j)
+                        touched[j, k] = True
         if low_rank is not None:
             low_rank[p * n_eta :, : p * n_eta] = low_rank[: p * n_eta, p * n_eta :].T
             H -= low_rank.reshape(H.shape)
@@ -328,9 +331,8 @@ class LinearModel(Model):
         if not centre:
             T[:p, p] = -self.x_offset
         T /= np.append(self.x_scale, 1.0)[:, None]
-        for j in range(n_eta):
-            for k in range(j, n_eta):
-                H[:, j, :, k] = T @ _symmetrised(H[:, j, :, k]) @ T.T
+        for j, k in zip(*np.nonzero(np.triu(touched)), strict=True):
+            H[:, j, :, k] = T @ _symmetrised(H[:, j, :, k]) @ T.T
         null = np.append(self.x_null, False)  # rounding noise, not a direction
         H[null] = 0.0
         H[:, :, null] = 0.0

@@ -14,6 +14,14 @@ from sklik.solvers._directions import (
     largest_change,
     newton_direction,
 )
+from sklik.solvers._pcg import (
+    _SLOW,
+    BlockPreconditioner,
+    conjugate_gradients,
+    diagonal_blocks,
+    forcing_term,
+    prefers_products,
+)
 from sklik.solvers._result import SolverResult
 
 #: What the solver needs of the model and the family.
@@ -62,6 +70,16 @@ class NewtonSolver:
     takes its own path from the start. (For canonical links the two
     matrices are one: Newton's method from the start.)
 
+    Where the dense matrix would cost several times more than conjugate
+    gradients with Hessian-vector products (several columns of η, as K
+    softmax logits), the direction comes from CG preconditioned by the
+    matrix's blocks on the diagonal (:mod:`~sklik.solvers._pcg`), solved to
+    a relative residual that shrinks with the gradient (inexact Newton).
+    The blocks are formed again only after a direction that took more than
+    twenty products. CG meeting negative curvature, or needing as many
+    products as the dense matrix costs, hands over to the dense matrix for
+    the rest of the fit.
+
     Parameters
     ----------
     objective : NLLObjective
@@ -100,18 +118,39 @@ class NewtonSolver:
             and not dist.fisher_is_hessian
             and not dist.costly_fisher
         )
+        self.inexact = not self.fisher and prefers_products(self.objective)
+        self.preconditioner, self.products = None, 0
 
     def converged(self) -> bool:
         return np.max(np.abs(self.g), initial=0.0) <= self.tol
 
     def update_curvature(self):
-        """A fresh curvature matrix, unless the last one is still good (chord)."""
+        """A fresh curvature matrix, unless the last one is still good (chord).
+
+        Inexact Newton: fresh blocks of it, unless the last direction was fast.
+        """
+        if self.inexact:
+            if self.preconditioner is None or self.products > _SLOW:
+                blocks = diagonal_blocks(self.objective, self.phi, self.fisher)
+                self.preconditioner = BlockPreconditioner(
+                    blocks,
+                    len(self.phi),
+                    self.objective._groups,
+                    self.objective.penalty,
+                )
+            return
         self.fresh = not self.chord
         if self.fresh:
             self.H = self.objective.hessian(self.phi, fisher=self.fisher)
 
     def inner_solve(self) -> np.ndarray:
         """The Newton direction, or the fallback's where it is unsafe."""
+        if self.inexact:
+            d = self._cg_direction()
+            if d is not None:
+                return d
+            self.inexact, self.chord = False, False  # the dense matrix from here
+            self.update_curvature()
         d = newton_direction(self.H, self.g)
         if (d is None or self.g @ d >= 0) and self.chord:
             self.chord = False  # the old matrix no longer serves: a fresh one
@@ -121,6 +160,21 @@ class NewtonSolver:
             d = fallback_direction(self.objective, self.phi, self.H, self.g)
         if not self.g @ d < 0:
             raise _Stop("no descent direction")
+        return d
+
+    def _cg_direction(self):
+        """The inexact Newton direction by preconditioned CG, or None."""
+        cap = max(20, len(self.phi) // 8)  # about the dense matrix's cost
+
+        hessp = self.objective.hessp_operator(self.phi, fisher=self.fisher)
+        rtol = forcing_term(self.g)
+        d, self.products = conjugate_gradients(
+            hessp, self.g, self.preconditioner, rtol, cap
+        )
+        if d is None or not self.g @ d < 0:
+            return None
+        if self.products >= cap:
+            self.inexact = False  # this step is taken; the dense matrix from here
         return d
 
     def line_search(self, d):

@@ -1,0 +1,184 @@
+"""Newton directions by conjugate gradients, preconditioned by the curvature's blocks.
+
+Where η has several columns (K softmax logits), the dense curvature matrix
+over φ has (K·p)² entries and costs n·(K·p)²/2 to form and (K·p)³/3 to
+factorise, while its blocks on the diagonal, one per column of η, cost
+K·n·p² together, and a product with the whole matrix about 4·n·K·p. The
+blocks carry the design's scales and correlations, what makes conjugate
+gradients slow on the bare matrix; the softmax's coupling between the
+columns is what is left for CG to resolve, in about ten products.
+"""
+
+import numpy as np
+
+#: Hessian-vector products a direction is expected to take (the cost rule).
+_EXPECTED_PRODUCTS = 12
+
+#: How much cheaper than the dense matrix the products must promise to be.
+_MARGIN = 2.0
+
+#: Products after which a direction counts as slow: the next one gets a
+#: fresh preconditioner (the blocks of the current point).
+_SLOW = 20
+
+
+def prefers_products(objective) -> bool:
+    """Whether block-preconditioned CG is cheaper than forming the dense matrix.
+
+    Only for X in this process (each product is a pass over X: on dask
+    workers a round trip each) and a linear model, whose blocks are Gram
+    matrices of the design.
+    """
+    model = objective.model
+    if not (objective.rows_local and model.has_gram and model.has_jvp):
+        return False
+    sizes = [len(model.column_entries(j)) for j in range(objective.dist.n_params)]
+    m = sum(sizes)
+    dense = m * m / 2
+    products = sum(s * s for s in sizes) + _EXPECTED_PRODUCTS * 4 * m
+    return dense > _MARGIN * products
+
+
+def diagonal_blocks(objective, phi, fisher):
+    """The curvature matrix's blocks, one per column of η: [(entries, block)].
+
+    The model's Gram matrix of each column's own curvature (the per-sample
+    matrices' diagonals), plus the penalty; the centring term is the
+    preconditioner's to handle (:class:`BlockPreconditioner`).
+    """
+    dist, model = objective.dist, objective.model
+    y, w = objective.y, objective.w
+    eta = objective.eta(phi)
+    n_eta = dist.n_params
+    idx = np.arange(n_eta)
+    factors = dist.hessian_factors
+
+    def own_curvature(rows):
+        if factors is not None:
+            a, b = factors(y[rows], eta[rows])
+            c = (a - b * b) * w[rows, None]
+        else:
+            C = objective.curvature(eta, rows, fisher)
+            c = C[:, idx, idx]
+        C = np.zeros((len(c), n_eta, n_eta))
+        C[:, idx, idx] = c
+        return C
+
+    H = model.gram(objective.X, own_curvature)
+    H[np.diag_indices_from(H)] += objective.penalty
+    blocks = []
+    for j in range(n_eta):
+        entries = model.column_entries(j)
+        blocks.append((entries, H[np.ix_(entries, entries)]))
+    return blocks
+
+
+class BlockPreconditioner:
+    """z = M⁻¹ r for M the block-diagonal part of the curvature matrix.
+
+    Each block is inverted on its unit-diagonal scaling, with eigenvalues
+    below 1e-10 of the largest raised to that floor (a singular block,
+    collinear columns at alpha = 0, still gives a positive definite M).
+    Entries whose diagonal is exactly zero (a constant column) get no step.
+
+    Softmax logits are invariant to a shift shared by a centring group (one
+    row of the output layer across the K classes): the data's curvature is
+    zero along such shifts and the objective's centring term, whose
+    Hessian is a block of ones per group, acts along them alone, with
+    curvature K plus the row's penalty. So M⁻¹ is the blocks' inverse
+    between the projections onto the shift-free part, plus the shifts
+    divided by their own curvature: the blocks never see the ones that
+    couple the classes.
+    """
+
+    def __init__(self, blocks, size, groups=None, penalty=None):
+        self.size, self.groups = size, groups
+        if groups is not None:
+            index, group, n_groups = groups
+            self.group_size = np.bincount(group, minlength=n_groups)
+            row_penalty = np.bincount(group, penalty[index], minlength=n_groups)
+            self.shift_curvature = self.group_size + row_penalty / self.group_size
+        self.parts = []
+        for entries, block in blocks:
+            diag = np.diag(block)
+            keep = diag > 0
+            entries, block, diag = entries[keep], block[np.ix_(keep, keep)], diag[keep]
+            s = 1.0 / np.sqrt(diag)
+            inverse = _positive_inverse(block * s[:, None] * s)
+            self.parts.append((entries, inverse * s[:, None] * s))
+
+    def _shifts(self, v):
+        """The part of v that is a shift shared by each group, per group."""
+        index, group, n_groups = self.groups
+        return np.bincount(group, v[index], minlength=n_groups) / self.group_size
+
+    def _without_shifts(self, v):
+        v = v.copy()
+        v[self.groups[0]] -= self._shifts(v)[self.groups[1]]
+        return v
+
+    def __call__(self, r):
+        shifts = None
+        if self.groups is not None:
+            shifts = self._shifts(r) / self.shift_curvature
+            r = self._without_shifts(r)
+        z = np.zeros(self.size)
+        for entries, inverse in self.parts:
+            z[entries] = inverse @ r[entries]
+        if shifts is not None:
+            z = self._without_shifts(z)
+            z[self.groups[0]] += shifts[self.groups[1]]
+        return z
+
+
+def _positive_inverse(A):
+    """A⁻¹ for A symmetric with unit diagonal, eigenvalues floored at 1e-10.
+
+    By its Cholesky factor where A is well conditioned, else by its
+    eigenvalues (a singular block still gives a positive definite inverse).
+    """
+    try:
+        L = np.linalg.cholesky(A)
+        if np.min(np.diag(L)) ** 2 > 1e-10:
+            L_inv = np.linalg.inv(L)
+            return L_inv.T @ L_inv
+    except np.linalg.LinAlgError:
+        pass
+    values, vectors = np.linalg.eigh(A)
+    values = np.maximum(values, 1e-10 * values[-1])
+    return (vectors / values) @ vectors.T
+
+
+def conjugate_gradients(hessp, g, precondition, rtol, max_products):
+    """Approximately solve H d = -g: (d, products), d None on negative curvature.
+
+    Stops once the residual's norm is at most ``rtol`` times the gradient's,
+    after ``max_products`` products, or at a direction of non-positive
+    curvature: then the iterate so far if there is one (a descent direction,
+    as every CG iterate is), else None.
+    """
+    d = np.zeros_like(g)
+    r = -g
+    z = precondition(r)
+    p = z.copy()
+    rz = r @ z
+    target = rtol * np.linalg.norm(g)
+    for products in range(1, max_products + 1):
+        Hp = hessp(p)
+        curvature = p @ Hp
+        if not curvature > 0:
+            return (d if products > 1 else None), products
+        step = rz / curvature
+        d += step * p
+        r -= step * Hp
+        if np.linalg.norm(r) <= target:
+            break
+        z = precondition(r)
+        rz, rz_old = r @ z, rz
+        p = z + (rz / rz_old) * p
+    return d, products
+
+
+def forcing_term(g) -> float:
+    """The relative residual asked of CG: min(1/2, √‖g‖) (superlinear near φ̂)."""
+    return min(0.5, float(np.sqrt(np.linalg.norm(g))))
