@@ -128,44 +128,63 @@ def reference(X, y):
 
 # -- counting rounds ----------------------------------------------------------------
 class Rounds:
-    """Counts sklik's rounds of one task per worker (and the objective's passes)."""
+    """Counts sklik's rounds of one task per worker (and the objective's passes).
+
+    The rounds of :meth:`RowBlocks.run` and of the column statistics and
+    binding (``_rows.apply``) are X's; those of ``_target``/``_target_stats``
+    read y and the weights only (their checks, labels and reductions).
+    """
 
     def __init__(self):
         import sklik._base
-        from sklik.backends import RowBlocks
+        from sklik.backends import RowBlocks, _rows, _target, _target_stats
 
-        self.rounds, self.objectives = 0, []
+        self.rounds, self.target_rounds, self.objectives = 0, 0, []
         run, make = RowBlocks.run, sklik._base.make_objective
 
         def counted_run(rows, *args, **kwargs):
             self.rounds += 1
             return run(rows, *args, **kwargs)
 
+        def counted(apply, target):
+            def counted_apply(*args, **kwargs):
+                if target:
+                    self.target_rounds += 1
+                else:
+                    self.rounds += 1
+                return apply(*args, **kwargs)
+
+            return counted_apply
+
         def kept_objective(*args, **kwargs):
             self.objectives.append(make(*args, **kwargs))
             return self.objectives[-1]
 
         RowBlocks.run, sklik._base.make_objective = counted_run, kept_objective
+        _rows.apply = counted(_rows.apply, False)
+        _target.apply = counted(_target.apply, True)
+        _target_stats.apply = counted(_target_stats.apply, True)
 
     def sklik_counts(self):
         """Round trips and passes over X of the last sklik fit.
 
-        Every round of :meth:`RowBlocks.run` outside the objective reads X
-        (the columns' statistics); the objective counts its own passes
-        (a Hessian at the point just evaluated reads no X). Binding y and
-        the weights to the workers' shards is one more round.
+        Every round on X outside the objective reads X (the columns'
+        statistics) but binding y and the weights to the workers' shards;
+        the objective counts its own passes (a Hessian at the point just
+        evaluated reads no X).
         """
         objective = self.objectives[-1]
-        setup = self.rounds - objective.round_trips
+        setup = self.rounds - objective.round_trips - 1  # (less the binding)
         return {
-            "round_trips": self.rounds + 1,
+            "round_trips": self.rounds + self.target_rounds,
             "passes_over_X": setup + objective.passes,
+            "rounds_on_y_and_weights": self.target_rounds,
             "objective_round_trips": objective.round_trips,
             "objective_passes": objective.passes,
         }
 
     def reset(self):
-        self.rounds, self.objectives = 0, []
+        self.rounds, self.target_rounds, self.objectives = 0, 0, []
 
 
 # -- the tools ----------------------------------------------------------------------

@@ -18,7 +18,9 @@ from sklik._validation import (
     keep_state_on_error,
     naming_the_input,
 )
+from sklik.backends import _target_stats as target_stats
 from sklik.backends import dask_rows, is_dask_array, is_distributed, make_objective
+from sklik.backends._target import RowVector
 from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
 from sklik.solvers import SOLVERS, solve
@@ -127,6 +129,7 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
         self._validate_params()
         X, y = self._validate_X_y(X, y, reset=True)
         objective, units = self._objective(X, y, sample_weight)
+        del y  # (a dask y's pieces on the workers: the objective has its codes)
         dist, model = objective.dist, objective.model
         result = solve(
             objective,
@@ -149,9 +152,14 @@ class NLLEstimator(SummaryMixin, BaseEstimator):
 
     def _objective(self, X, y, sample_weight):
         """The objective of the fit on validated X and y, and the family's units."""
-        sw = check_sample_weight(sample_weight, X.shape[0])
-        y_enc, sw, dist = self._encode_target(y, sw)
-        y_int, units = dist.units(y_enc, sw)
+        if isinstance(y, RowVector):  # y and the weights stay on the workers
+            sw = dask_rows.place_weights(X, sample_weight)
+            y_enc, sw, dist = self._encode_target(y, sw)
+            y_int, units = target_stats.units(dist, y_enc, sw)
+        else:
+            sw = check_sample_weight(sample_weight, X.shape[0])
+            y_enc, sw, dist = self._encode_target(y, sw)
+            y_int, units = dist.units(y_enc, sw)
         model = self._make_model(X, sw, self._depends_on_x(dist))
         X = model.prepare(X)
         # NLLObjective for X in memory, DaskObjective for its rows on dask

@@ -12,7 +12,9 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
+from sklik.backends import _target_stats as target_stats
 from sklik.backends import dask_rows, is_dask_array
+from sklik.backends._target import RowVector
 from sklik.distributions import Bernoulli, Categorical, LabelDistribution
 from sklik.distributions.categorical import log_softmax_rows
 from sklik.distributions.label import label_codes
@@ -56,7 +58,7 @@ def _separation_gate(log_proba, y, eta, w):
     return bool(np.all(correct)), bool(np.any(own >= np.log1p(-SEPARATION_GATE)))
 
 
-def _quasi_separable(objective, codes, used, n_classes):
+def _quasi_separable(objective, n_used, n_classes):
     """Whether some samples are separated perfectly (the MLE is at infinity).
 
     Gated so that ordinary fits pay nothing: the linear programme of
@@ -67,10 +69,10 @@ def _quasi_separable(objective, codes, used, n_classes):
     samples are then few enough to gather from a dask X).
     """
     model, X = objective.model, objective.X
-    if lp_size(int(used.sum()), X.shape[1], n_classes, model.fit_intercept) > (
-        MAX_LP_NONZEROS
-    ):
+    if lp_size(n_used, X.shape[1], n_classes, model.fit_intercept) > MAX_LP_NONZEROS:
         return False
+    # (the samples are few: a dask fit's labels come here then)
+    codes, used = objective.y.astype(np.intp), objective.w > 0
     direction = separating_direction(
         X[np.flatnonzero(used)],
         codes[used],
@@ -120,13 +122,18 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         self.model = model
 
     def _encode_target(self, y, sample_weight):
-        y = column_or_1d(y, warn=True)
-        try:
-            check_classification_targets(y)
-        except ValueError as exc:
-            raise ValueError(f"y: {exc}") from exc
-        classes, codes = np.unique(y, return_inverse=True)
-        self._check_n_classes(classes)
+        if isinstance(y, RowVector):  # labels and codes found on the workers
+            classes = target_stats.labels(y)
+            self._check_n_classes(classes)
+            codes = target_stats.encode_labels(y, classes)
+        else:
+            y = column_or_1d(y, warn=True)
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise ValueError(f"y: {exc}") from exc
+            classes, codes = np.unique(y, return_inverse=True)
+            self._check_n_classes(classes)
         if self.class_weight is not None:
             if not (
                 self.class_weight == "balanced" or isinstance(self.class_weight, dict)
@@ -135,13 +142,22 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
                     "class_weight must be None, 'balanced' or a dict; "
                     f"got {self.class_weight!r}."
                 )
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            if isinstance(codes, RowVector):
+                cw, weighted = target_stats.class_weighted(
+                    self.class_weight, classes, codes, sample_weight
+                )
+            else:
+                cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+                weighted = None
             if not np.all(np.isfinite(cw) & (cw >= 0)):
                 raise ValueError(
                     "class_weight must give every class a finite, non-negative "
                     f"weight; got {self.class_weight!r}."
                 )
-            sample_weight = sample_weight * cw[codes]
+            if weighted is None:
+                sample_weight = sample_weight * cw[codes]
+            else:
+                sample_weight = weighted
             if not sample_weight.sum() > 0:
                 raise ValueError(
                     "class_weight and sample_weight leave no sample with a "
@@ -167,9 +183,17 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
         """Warn (and say so) when the unpenalised MLE does not exist."""
         if self.alpha > 0:
             return False
-        codes = objective.y.astype(np.intp)
-        used = objective.w > 0
-        class_weight = np.bincount(codes, objective.w, minlength=len(self.classes_))
+        n_classes = len(self.classes_)
+        if objective.rows_local:
+            used = objective.w > 0
+            class_weight = np.bincount(
+                objective.y.astype(np.intp), objective.w, minlength=n_classes
+            )
+            n_used = int(used.sum())
+        else:  # summed on the workers
+            class_weight, n_used = target_stats.class_totals(
+                objective.y_rows, objective.w_rows, n_classes
+            )
         if np.any(class_weight == 0):
             missing = self.classes_[class_weight == 0].tolist()
             message = (
@@ -182,7 +206,6 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
             # per block of rows (a dask fit's blocks stay on the workers)
             gate = functools.partial(_separation_gate, self._log_proba)
             correct, near = zip(*objective.per_block(phi, gate))
-            n_classes = len(self.classes_)
             linear = isinstance(objective.model, LinearModel)
             if all(correct) and not linear:  # a network
                 message = (
@@ -196,9 +219,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
             if all(correct):
                 kind = "linearly separable"
             elif (
-                linear
-                and any(near)
-                and _quasi_separable(objective, codes, used, n_classes)
+                linear and any(near) and _quasi_separable(objective, n_used, n_classes)
             ):
                 kind = "quasi-separable (a hyperplane separates some samples perfectly)"
             else:

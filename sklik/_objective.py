@@ -204,6 +204,10 @@ class NLLObjective:
         """
         return [func(self.y, self.eta(phi), self.w)]
 
+    def intercept_only_eta(self) -> np.ndarray:
+        """The family's intercept-only maximum-likelihood η (its ``init_eta``)."""
+        return self.dist.init_eta(self.y, self.w)
+
     def degenerate_message(self, phi) -> str | None:
         """The family's reason why the fit at φ has no maximum, or None."""
         return self.dist.degenerate_message(self.y, self.eta(phi), self.w)

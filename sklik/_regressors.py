@@ -8,7 +8,9 @@ from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
 from sklik._validation import as_real_array, check_param
-from sklik.backends import dask_rows, is_dask_array
+from sklik.backends import _target_stats as target_stats
+from sklik.backends import dask_rows, is_dask_array, is_distributed
+from sklik.backends._target import RowVector
 from sklik.distributions import REGISTRY, Distribution, Normal
 
 
@@ -22,12 +24,23 @@ class _Regressor(RegressorMixin, NLLEstimator):
     the predictive mean and standard deviation from the distribution."""
 
     def _validate_X_y(self, X, y, reset):
+        if is_distributed(X):  # y stays on the workers (a RowVector)
+            if not (y is None or is_dask_array(y) or isinstance(y, RowVector)):
+                y = as_real_array(y, "y")
+            elif is_dask_array(y) and y.dtype.kind not in "biufc":
+                as_real_array(np.asarray(y[:1]), "y")  # (the error of the first)
+            X, y = super()._validate_X_y(X, y, reset)
+            return X, y.astype(np.float64)
         y = y if y is None else as_real_array(y, "y")
         X, y = super()._validate_X_y(X, y, reset)
         return X, column_or_1d(y, warn=True).astype(np.float64)
 
     def _encode_target(self, y, sample_weight):
         dist = self._make_distribution()
+        if isinstance(y, RowVector):  # checked on the workers
+            y = target_stats.check_y(dist, y)
+            self.param_names_ = dist.param_names
+            return y, sample_weight, target_stats.for_data(dist, y, sample_weight)
         y = dist.check_y(y)
         self.param_names_ = dist.param_names
         return y, sample_weight, dist.for_data(y, sample_weight)

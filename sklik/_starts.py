@@ -9,8 +9,8 @@ from sklik.solvers._least_squares import LeastSquares
 
 def cold_start(objective, random_state=None) -> np.ndarray:
     """The intercept-only optimum, or the two-stage start where it applies."""
-    dist, model = objective.dist, objective.model
-    eta0 = dist.init_eta(objective.y, objective.w) - objective.eta_offset
+    model = objective.model
+    eta0 = objective.intercept_only_eta() - objective.eta_offset
     phi0 = model.init_params(eta0, random_state)
     if _two_stage_applies(objective):
         return location_scale_start(objective, phi0)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
 
+import sklik._base
 from sklik import (
     BernoulliNLLClassifier,
     CategoricalNLLClassifier,
@@ -24,6 +25,7 @@ from sklik import (
 )
 from sklik._starts import cold_start
 from sklik.backends import RowBlocks, RowsNotGathered, is_dask_array
+from sklik.backends._target import RowVector
 from sklik.distributions import REGISTRY
 from sklik.exceptions import DegenerateFitWarning
 
@@ -390,6 +392,42 @@ def test_x_is_computed_once_per_fit_and_never_gathered(client):
     rows = RowBlocks.persist(Xd)
     with pytest.raises(RowsNotGathered):
         np.asarray(rows)
+
+
+@pytest.mark.parametrize(
+    "est", [BernoulliNLLClassifier(class_weight="balanced"), CategoricalNLLClassifier()]
+)
+def test_y_and_the_weights_never_come_to_the_client(client, monkeypatch, est):
+    """y and the weights stay on the workers: nothing computes or gathers them
+    here, and the fit's objective holds no n-sized array."""
+    X, rng = _data()
+    y = _target(est, X, rng)
+    weights = rng.uniform(0.5, 2.0, size=len(X))
+    expected = est.__class__(**est.get_params()).fit(X, y, sample_weight=weights)
+    objectives = []
+    make = sklik._base.make_objective
+
+    def kept(*args, **kwargs):
+        objectives.append(make(*args, **kwargs))
+        return objectives[-1]
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("y or the weights came to the client")
+
+    monkeypatch.setattr(sklik._base, "make_objective", kept)
+    monkeypatch.setattr(RowVector, "gather", forbidden)
+    monkeypatch.setattr(da.Array, "compute", forbidden)
+    monkeypatch.setattr(da.Array, "__array__", forbidden)
+    yd, wd = da.from_array(y, chunks=300), da.from_array(weights, chunks=700)
+    clf = est.__class__(**est.get_params()).fit(_dask(X), yd, sample_weight=wd)
+    _assert_same_fit(expected, clf)
+    (objective,) = objectives
+    sized = [
+        name
+        for name, value in vars(objective).items()
+        if isinstance(value, np.ndarray) and value.size >= len(X)
+    ]
+    assert sized == [] and objective._gathered == {}
 
 
 def test_worker_processes(client):

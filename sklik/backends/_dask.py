@@ -4,9 +4,10 @@ A dask X is checked without computing it (dtype, dimensions, chunking). A
 fit then persists it by rows (:class:`~sklik.backends.RowBlocks`) and its
 first pass, the columns' largest magnitudes (which the model's
 standardisation needs anyway), finds any NaN or infinity and raises
-scikit-learn's own error. y and the sample weights are n-sized and come to
-the client (the target's encoding, the family's units and the
-intercept-only start read all of y); X never does.
+scikit-learn's own error. y and the sample weights are placed beside X's
+rows (:class:`~sklik.backends._target.RowVector`) and checked there: like
+X, they never come to the client (but for the families that need all of
+y at once, :mod:`sklik.backends._target_stats`).
 """
 
 import warnings
@@ -16,7 +17,9 @@ from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from sklik._validation import check_sample_weight, naming_the_input
+from sklik.backends import _target_stats as target_stats
 from sklik.backends._rows import RowBlocks
+from sklik.backends._target import RowVector, as_row_vector, place
 
 
 def is_dask_array(X) -> bool:
@@ -71,24 +74,66 @@ def _check_features(est, shape, reset):
 
 
 def _check_target(est, y, n_samples):
-    """y gathered and checked as scikit-learn's check_X_y checks it."""
+    """y checked as scikit-learn's check_X_y checks it, without computing it.
+
+    Its shape, dtype and length here; its values (NaN, infinity) where it
+    is placed (:func:`place_target`).
+    """
     name = type(est).__name__
     if y is None:
         raise ValueError(
             f"This {name} estimator requires y to be passed, but the target y is None."
         )
-    if is_dask_array(y):
-        y = y.compute()
-    y = column_or_1d(y, warn=True)
-    if y.dtype.kind == "c":
-        raise ValueError("y: Complex data not supported.")
-    assert_all_finite(y, input_name="y", estimator_name=name)
-    if y.shape[0] != n_samples:
+    if isinstance(y, RowVector):  # placed by an earlier validation
+        length = len(y)
+    else:
+        if not is_dask_array(y):
+            y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:  # column_or_1d's warning, then ravel
+            column_or_1d(np.zeros((1, 1), dtype=y.dtype), warn=True)
+            y = y[:, 0]
+        elif y.ndim != 1:  # column_or_1d's error (a view: no values are read)
+            column_or_1d(np.broadcast_to(np.zeros((), dtype=y.dtype), y.shape))
+        if y.dtype.kind == "c":
+            raise ValueError("y: Complex data not supported.")
+        if is_dask_array(y) and np.isnan(y.shape[0]):
+            raise ValueError(
+                "y: the dask array's chunk sizes are unknown: call "
+                "y.compute_chunk_sizes() first."
+            )
+        length = y.shape[0]
+    if length != n_samples:
         raise ValueError(
             "X and y: Found input variables with inconsistent numbers of samples: "
-            f"[{n_samples}, {y.shape[0]}]"
+            f"[{n_samples}, {length}]"
         )
     return y
+
+
+def place_target(est, rows, y) -> RowVector:
+    """y split like X's rows on the workers, its values checked there."""
+    if isinstance(y, RowVector):
+        return y
+    y = place(rows, y)
+    target_stats.check_finite(y, type(est).__name__)
+    return y
+
+
+def place_weights(rows, sample_weight) -> RowVector:
+    """The sample weights on the workers (None: ones, never made here)."""
+    if sample_weight is None:
+        return RowVector(rows, None)
+    if not is_dask_array(sample_weight) and not isinstance(sample_weight, RowVector):
+        return place(rows, check_sample_weight(sample_weight, rows.shape[0]))
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != rows.shape[0]:
+        raise ValueError(
+            f"sample_weight must have shape ({rows.shape[0]},); "
+            f"got {sample_weight.shape}."
+        )
+    if sample_weight.dtype.kind not in "biuf":
+        raise ValueError("sample_weight must hold real numbers only.")
+    w = as_row_vector(rows, sample_weight).astype(np.float64)
+    return target_stats.check_weights(w)
 
 
 def place_rows(est, X, reset) -> RowBlocks:
@@ -107,11 +152,15 @@ def place_rows(est, X, reset) -> RowBlocks:
 
 
 def validate_fit(est, X, y, reset):
-    """(RowBlocks, y as numpy) for ``fit`` on a dask X (y may be dask too)."""
+    """(RowBlocks, RowVector y) for ``fit`` on a dask X (y may be dask too).
+
+    y goes where X's rows are, split like them: it never comes here.
+    """
     if not isinstance(X, RowBlocks):
         X = check_dask_X(X)
     y = _check_target(est, y, X.shape[0])
-    return place_rows(est, X, reset), y
+    rows = place_rows(est, X, reset)
+    return rows, place_target(est, rows, y)
 
 
 def validate_predict(est, X):

@@ -6,7 +6,9 @@ import hashlib
 import numpy as np
 
 from sklik._objective import NLLObjective
+from sklik.backends import _target_stats as target_stats
 from sklik.backends._rows import _not_gathered
+from sklik.backends._target import as_row_vector
 
 #: Remembered changes of η between pairs of points (Newton's line search).
 _MAX_CHANGES = 64
@@ -29,8 +31,13 @@ class DaskObjective(NLLObjective):
     (the ``_data_*`` methods) are replaced, by one task per worker that
     applies :mod:`sklik._objective`'s row functions to the blocks it holds
     and returns p-sized (or p×p) sums. ``X`` is a
-    :class:`~sklik.backends.RowBlocks`; ``y`` and the weights ``w`` are also
-    kept here (n-sized: the starts and the classifiers' checks read them).
+    :class:`~sklik.backends.RowBlocks`; ``y`` and the normalised weights are
+    :class:`~sklik.backends._target.RowVector` on the same workers
+    (``y_rows``, ``w_rows``): the intercept-only start and the classifiers'
+    checks are reductions there. Reading ``y`` or ``w`` gathers them here
+    (n numbers each), which only the steps that need all of y at once do:
+    the least-squares closed form and two-stage start, the LAD fit, a
+    degenerate fit's message, and the families without reductions.
 
     η never comes here: :meth:`eta` and :meth:`jvp` return handles whose
     only use is ``largest_change`` (Newton's line search and fallback),
@@ -53,11 +60,13 @@ class DaskObjective(NLLObjective):
     speculative_gram = True
 
     def __init__(self, X, y, sample_weight, dist, model, alpha, eta_offset=None):
+        self._gathered = {}
+        y, sample_weight = as_row_vector(X, y), as_row_vector(X, sample_weight)
         super().__init__(X, y, sample_weight, dist, model, alpha, eta_offset)
         # η of a few points stays on the workers: at most half of X's size.
         self.n_cached = int(np.clip(X.shape[1] // (2 * dist.n_params), 1, 3))
         self._shards = X.bind(
-            self.y, self.w, dist, model, self.eta_offset, self.n_cached
+            self.y_rows, self.w_rows, dist, model, self.eta_offset, self.n_cached
         )
         self._cached = []  # the workers' remembered points, oldest first
         self._changes = {}
@@ -78,6 +87,35 @@ class DaskObjective(NLLObjective):
         self.round_trips += 1
         self.passes += bool(reads_x)
         return self.X.run(method, *args, shards=self._shards)
+
+    # -- y and the weights where the rows live ----------------------------------------
+    @property
+    def y(self) -> np.ndarray:
+        """y, gathered here on first use (see the class docstring)."""
+        if "y" not in self._gathered:
+            self._gathered["y"] = self.y_rows.gather()
+        return self._gathered["y"]
+
+    @y.setter
+    def y(self, value):
+        self.y_rows = value
+        self._gathered.pop("y", None)
+
+    @property
+    def w(self) -> np.ndarray:
+        """The normalised weights, gathered here on first use."""
+        if "w" not in self._gathered:
+            self._gathered["w"] = self.w_rows.gather()
+        return self._gathered["w"]
+
+    @w.setter
+    def w(self, value):
+        self.w_rows = value
+        self._gathered.pop("w", None)
+
+    def intercept_only_eta(self) -> np.ndarray:
+        eta = target_stats.init_eta(self.dist, self.y_rows, self.w_rows)
+        return super().intercept_only_eta() if eta is None else eta
 
     # -- η where the rows live --------------------------------------------------------
     def forward(self, phi):

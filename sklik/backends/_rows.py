@@ -5,6 +5,7 @@ import uuid
 import numpy as np
 
 from sklik.backends._shard import Shard, call
+from sklik.backends._target import apply, as_row_vector
 
 #: Most values of X one step may gather into this process (the separation
 #: LP's samples, which it takes only when the LP is small): 32 MB.
@@ -165,38 +166,14 @@ class RowBlocks:
         return client.gather(futures)
 
     def bind(self, y, w, dist, model, eta_offset, n_cached) -> list:
-        """One :class:`FitShard` per worker, holding its rows of y and w."""
-        ys, ws = self.pieces(y), self.pieces(w)
-        if self.client is None:
-            return [
-                shard.bind(y_piece, w_piece, dist, model, eta_offset, n_cached)
-                for shard, y_piece, w_piece in zip(self.shards, ys, ws)
-            ]
-        client = self.client
-        bound = [
-            client.submit(
-                call,
-                shard,
-                "bind",
-                (
-                    client.scatter(y_piece, workers=[worker], hash=False),
-                    client.scatter(w_piece, workers=[worker], hash=False),
-                    dist,
-                    model,
-                    eta_offset,
-                    n_cached,
-                ),
-                workers=[worker],
-                pure=False,
-            )
-            for shard, worker, y_piece, w_piece in zip(
-                self.shards, self.workers, ys, ws
-            )
-        ]
-        from distributed import wait
+        """One :class:`FitShard` per worker, holding its rows of y and w.
 
-        wait(bound)
-        return bound
+        y and w are :class:`~sklik.backends._target.RowVector` (their pieces
+        are on the workers already) or numpy vectors (placed first).
+        """
+        y, w = as_row_vector(self, y), as_row_vector(self, w)
+        args = (dist, model, eta_offset, n_cached)
+        return apply(_bind, y, w, *args, shards=self.shards, keep=True).data
 
     # -- column statistics -----------------------------------------------------------
     def column_max_abs(self) -> np.ndarray:
@@ -206,14 +183,17 @@ class RowBlocks:
         return self._column_max
 
     def weighted_moments(self, w, center):
-        """Weighted mean (or 0) and root-mean-square deviation per column."""
-        w_pieces = self.pieces(w)
+        """Weighted mean (or 0) and root-mean-square deviation per column.
+
+        ``w`` (summing to one) is a RowVector on the workers, or numpy.
+        """
+        w = as_row_vector(self, w)
         if center:
-            offset = sum(self.run("weighted_sum", pieces=w_pieces))
+            offset = sum(apply(_weighted_sum, w, shards=self.shards))
         else:
             offset = np.zeros(self.shape[1])
-        var = sum(self.run("weighted_square_deviation", offset, pieces=w_pieces))
-        return offset, np.sqrt(var)
+        deviation = apply(_square_deviation, w, offset, shards=self.shards)
+        return offset, np.sqrt(sum(deviation))
 
     def divided(self, factors) -> "RowBlocks":
         """X with each column divided by its factor (new blocks on the workers)."""
@@ -288,3 +268,15 @@ class RowBlocks:
         if isinstance(index, np.ndarray) and index.ndim == 1:
             return self.take(index)
         raise _not_gathered(f"X[{index!r}]")
+
+
+def _bind(shard, y, w, dist, model, eta_offset, n_cached):
+    return shard.bind(y, w, dist, model, eta_offset, n_cached)
+
+
+def _weighted_sum(shard, w):
+    return shard.weighted_sum(w)
+
+
+def _square_deviation(shard, w, offset):
+    return shard.weighted_square_deviation(w, offset)
