@@ -106,28 +106,34 @@ class BlockPreconditioner:
             s = 1.0 / np.sqrt(diag)
             inverse = _positive_inverse(block * s[:, None] * s)
             self.parts.append((entries, inverse * s[:, None] * s))
+        self.stacked = None  # blocks of one size: one batched product
+        if len({len(entries) for entries, _ in self.parts}) == 1:
+            self.stacked = tuple(np.stack(part) for part in zip(*self.parts))
 
     def _shifts(self, v):
-        """The part of v that is a shift shared by each group, per group."""
+        """The shift shared by each group's entries of v (their mean)."""
         index, group, n_groups = self.groups
         return np.bincount(group, v[index], minlength=n_groups) / self.group_size
 
-    def _without_shifts(self, v):
-        v = v.copy()
-        v[self.groups[0]] -= self._shifts(v)[self.groups[1]]
-        return v
+    def _solve_blocks(self, r):
+        z = np.zeros(self.size)
+        if self.stacked is not None:
+            entries, inverses = self.stacked
+            z[entries] = np.matmul(inverses, r[entries][:, :, None])[:, :, 0]
+        else:
+            for entries, inverse in self.parts:
+                z[entries] = inverse @ r[entries]
+        return z
 
     def __call__(self, r):
-        shifts = None
-        if self.groups is not None:
-            shifts = self._shifts(r) / self.shift_curvature
-            r = self._without_shifts(r)
-        z = np.zeros(self.size)
-        for entries, inverse in self.parts:
-            z[entries] = inverse @ r[entries]
-        if shifts is not None:
-            z = self._without_shifts(z)
-            z[self.groups[0]] += shifts[self.groups[1]]
+        if self.groups is None:
+            return self._solve_blocks(r)
+        index, group, _ = self.groups
+        shifts = self._shifts(r)
+        r = r.copy()
+        r[index] -= shifts[group]
+        z = self._solve_blocks(r)
+        z[index] += (shifts / self.shift_curvature - self._shifts(z))[group]
         return z
 
 
