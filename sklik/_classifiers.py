@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from sklik._base import NLLEstimator
-from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
+from sklik._separation import separation_gate, separation_kind
 from sklik.backends import _target_stats as target_stats
 from sklik.backends import dask_rows, is_dask_array
 from sklik.backends._target import RowVector
@@ -20,10 +20,6 @@ from sklik.distributions.categorical import log_softmax_rows
 from sklik.distributions.label import label_codes
 from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
-
-#: A sample's own class with fitted probability above 1 - SEPARATION_GATE
-#: triggers the (quasi-)separation test after an unpenalised fit.
-SEPARATION_GATE = 1e-8
 
 _SHARED_PARAMETERS = """
     alpha : float, default=0.0
@@ -46,42 +42,6 @@ _SHARED_PARAMETERS = """
         such as ``sklik.models.MLP((32, 32))`` (``coef_`` and ``summary``
         are the linear model's only; the fitted network is ``model_``).
 """
-
-
-def _separation_gate(log_proba, y, eta, w):
-    """Of these rows' samples of positive weight: (are all classified right,
-    has one its own class's probability within ``SEPARATION_GATE`` of 1)."""
-    log_p = log_proba(eta)
-    codes, used = y.astype(np.intp), w > 0
-    own = log_p[np.arange(len(codes)), codes][used]
-    correct = np.argmax(log_p, axis=1)[used] == codes[used]
-    return bool(np.all(correct)), bool(np.any(own >= np.log1p(-SEPARATION_GATE)))
-
-
-def _quasi_separable(objective, n_used, n_classes):
-    """Whether some samples are separated perfectly (the MLE is at infinity).
-
-    Gated so that ordinary fits pay nothing: the linear programme of
-    :mod:`sklik._separation` runs only when some sample's own class has a
-    fitted probability within ``SEPARATION_GATE`` of one (which a separated
-    sample reaches as the optimiser pushes its coefficients towards
-    infinity; the caller's gate) and the programme is small enough (its
-    samples are then few enough to gather from a dask X).
-    """
-    model, X = objective.model, objective.X
-    if lp_size(n_used, X.shape[1], n_classes, model.fit_intercept) > MAX_LP_NONZEROS:
-        return False
-    # (the samples are few: a dask fit's labels come here then)
-    codes, used = objective.y.astype(np.intp), objective.w > 0
-    direction = separating_direction(
-        X[np.flatnonzero(used)],
-        codes[used],
-        n_classes,
-        fit_intercept=model.fit_intercept,
-        offset=model.x_offset,
-        scale=model.x_scale,
-    )
-    return direction is not None
 
 
 _FORWARDING_NOTES = """
@@ -204,7 +164,7 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
             )
         else:
             # per block of rows (a dask fit's blocks stay on the workers)
-            gate = functools.partial(_separation_gate, self._log_proba)
+            gate = functools.partial(separation_gate, self._log_proba)
             correct, near = zip(*objective.per_block(phi, gate))
             linear = isinstance(objective.model, LinearModel)
             if all(correct) and not linear:  # a network
@@ -216,13 +176,14 @@ class _NLLClassifier(ClassifierMixin, NLLEstimator):
                 )
                 warnings.warn(message, DegenerateFitWarning, stacklevel=4)
                 return True
-            if all(correct):
-                kind = "linearly separable"
-            elif (
-                linear and any(near) and _quasi_separable(objective, n_used, n_classes)
-            ):
-                kind = "quasi-separable (a hyperplane separates some samples perfectly)"
-            else:
+            kind = separation_kind(
+                all(correct),
+                sum(near),
+                objective if linear else None,
+                n_used,
+                n_classes,
+            )
+            if kind is None:
                 return False
             message = (
                 f"The classes are {kind}: with alpha=0 the maximum-likelihood "

@@ -15,6 +15,10 @@ of those margins with B in the box [-1, 1]; a positive optimum is a
 separating direction. Here it is solved by ``scipy.optimize.linprog``
 (HiGHS) and the direction it returns is verified on the data, so that a
 solver tolerance never creates a spurious warning.
+
+After an unpenalised fit, :func:`separation_gate` (per block of rows) and
+:func:`separation_kind` decide whether the programme runs and what the
+warning says.
 """
 
 import numpy as np
@@ -121,3 +125,75 @@ def _place_blocks(Zr, block_of, n_blocks):
     coo = Zr.tocoo()
     cols = coo.col + q * block_of[coo.row]
     return sp.csr_matrix((coo.data, (coo.row, cols)), shape=(Zr.shape[0], q * n_blocks))
+
+
+#: A sample's own class with fitted probability above 1 - SEPARATION_GATE
+#: triggers the (quasi-)separation test after an unpenalised fit.
+SEPARATION_GATE = 1e-8
+
+#: Without the linear programme (too large), the share of samples near
+#: certainty from which the fit is said to be probably quasi-separable.
+UNTESTED_SEPARATION_SHARE = 0.1
+
+
+def separation_gate(log_proba, y, eta, w):
+    """Of these rows' samples of positive weight: (are all classified right,
+    how many have their own class's probability within ``SEPARATION_GATE`` of 1)."""
+    log_p = log_proba(eta)
+    codes, used = y.astype(np.intp), w > 0
+    own = log_p[np.arange(len(codes)), codes][used]
+    correct = np.argmax(log_p, axis=1)[used] == codes[used]
+    return bool(np.all(correct)), int(np.sum(own >= np.log1p(-SEPARATION_GATE)))
+
+
+def quasi_separable(objective, n_used, n_classes):
+    """Whether some samples are separated perfectly (the MLE is at infinity).
+
+    Gated so that ordinary fits pay nothing: the linear programme
+    (:func:`separating_direction`) runs only when some sample's own class has a
+    fitted probability within ``SEPARATION_GATE`` of one (which a separated
+    sample reaches as the optimiser pushes its coefficients towards
+    infinity; the caller's gate) and the programme is small enough (its
+    samples are then few enough to gather from a dask X). None: too large
+    to run.
+    """
+    model, X = objective.model, objective.X
+    if lp_size(n_used, X.shape[1], n_classes, model.fit_intercept) > MAX_LP_NONZEROS:
+        return None
+    # (the samples are few: a dask fit's labels come here then)
+    codes, used = objective.y.astype(np.intp), objective.w > 0
+    direction = separating_direction(
+        X[np.flatnonzero(used)],
+        codes[used],
+        n_classes,
+        fit_intercept=model.fit_intercept,
+        offset=model.x_offset,
+        scale=model.x_scale,
+    )
+    return direction is not None
+
+
+def separation_kind(all_correct, n_near, objective, n_used, n_classes):
+    """How the classes of a linear fit are separated, or None if they are not.
+
+    ``objective`` is None for a network (only "every sample right" is
+    known then). Where the linear programme is too large to run, a fit with
+    at least ``UNTESTED_SEPARATION_SHARE`` of its samples within
+    ``SEPARATION_GATE`` of certainty is said to be probably quasi-separable
+    (a fit with a finite maximum rarely puts one sample there).
+    """
+    if all_correct:
+        return "linearly separable"
+    if objective is None or not n_near:
+        return None
+    separable = quasi_separable(objective, n_used, n_classes)
+    if separable is None and n_near >= UNTESTED_SEPARATION_SHARE * n_used:
+        return (
+            f"probably quasi-separable ({n_near} of {n_used} samples have "
+            f"their own class's fitted probability within {SEPARATION_GATE:g} "
+            "of 1; the linear programme that would settle it is too large to "
+            "run here)"
+        )
+    if separable:
+        return "quasi-separable (a hyperplane separates some samples perfectly)"
+    return None

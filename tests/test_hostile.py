@@ -23,13 +23,14 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import KFold, cross_val_predict, cross_val_score
 
-import sklik._classifiers
+import sklik._separation
 from sklik import (
     BernoulliNLLClassifier,
     CategoricalNLLClassifier,
     GaussianNLLRegressor,
     MultiOutputNLL,
 )
+from sklik._separation import lp_size, separating_direction
 from sklik.exceptions import DegenerateFitWarning
 from sklik.models import LinearModel
 
@@ -173,13 +174,13 @@ def test_overlapping_classes_do_not_warn_even_when_the_lp_runs(monkeypatch):
     """Breast cancer, ten features: some fitted probabilities are within
     1e-20 of one (so the LP runs), yet the classes overlap: no warning."""
     calls = []
-    original = sklik._classifiers.separating_direction
+    original = sklik._separation.separating_direction
 
     def recording(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(sklik._classifiers, "separating_direction", recording)
+    monkeypatch.setattr(sklik._separation, "separating_direction", recording)
     X, y = load_breast_cancer(return_X_y=True)
     fit_silently(BernoulliNLLClassifier(), X[:, :10], y)
     assert calls
@@ -189,7 +190,7 @@ def test_ordinary_fits_do_not_pay_for_the_separation_test(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the separation LP ran on an ordinary fit")
 
-    monkeypatch.setattr(sklik._classifiers, "separating_direction", forbidden)
+    monkeypatch.setattr(sklik._separation, "separating_direction", forbidden)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3000, 5))
     lin = X @ [0.5, -0.3, 0.2, 0.0, 0.1]
@@ -202,6 +203,31 @@ def test_ordinary_fits_do_not_pay_for_the_separation_test(monkeypatch):
     # Penalised fits never run it.
     Xs, ys = complete_binary()
     fit_silently(BernoulliNLLClassifier(alpha=1e-3), Xs, ys)
+
+
+def _quasi_separable_ten_classes():
+    """600 samples, 60 features, 10 classes: quasi-separable (the LP says so)
+    but not completely; its LP has 658,800 non-zeros, over the limit."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 60)) * rng.uniform(0.1, 10, size=60) + rng.normal(size=60)
+    logits = (X / X.std(axis=0)) @ rng.normal(scale=0.4, size=(60, 10))
+    return X, (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
+
+
+def test_separation_too_large_to_test_still_warns(monkeypatch):
+    X, y = _quasi_separable_ten_classes()
+    assert lp_size(*X.shape, 10) > sklik._separation.MAX_LP_NONZEROS
+    assert separating_direction(X, y, 10) is not None  # (the LP, run here)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the separation LP ran beyond its size limit")
+
+    monkeypatch.setattr(sklik._separation, "separating_direction", forbidden)
+    with pytest.warns(DegenerateFitWarning, match="probably quasi-separable"):
+        CategoricalNLLClassifier().fit(X, y)
+    # The same classes with a few samples near certainty only: silence.
+    monkeypatch.setattr(sklik._separation, "UNTESTED_SEPARATION_SHARE", 0.9)
+    fit_silently(CategoricalNLLClassifier(), X, y)
 
 
 # -- heteroscedastic fits on degenerate data ----------------------------------

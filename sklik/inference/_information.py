@@ -29,8 +29,12 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from sklik._base import NLLEstimator
-from sklik._classifiers import SEPARATION_GATE
-from sklik._separation import MAX_LP_NONZEROS, lp_size, separating_direction
+from sklik._separation import (
+    MAX_LP_NONZEROS,
+    SEPARATION_GATE,
+    lp_size,
+    separating_direction,
+)
 from sklik._validation import check_sample_weight
 from sklik.exceptions import NotIdentifiedWarning
 from sklik.models import LinearModel
