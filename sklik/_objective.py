@@ -173,7 +173,8 @@ class NLLObjective:
         self.total_weight = float(sample_weight.sum())
         self.w = sample_weight / self.total_weight
         self.penalty = alpha * model.penalty_weights()
-        self._groups = _centring_groups(dist, model)
+        #: (index in φ, group, n_groups) of the centring term, or None
+        self.centring_groups = _centring_groups(dist, model)
         self._design_grams = {}
         self._last = (None, None, None)
         self._last_call = (None, None, None)
@@ -215,9 +216,9 @@ class NLLObjective:
     # -- value and gradient --------------------------------------------------------
     def _centring(self, phi):
         """Value and gradient of the centring term (0 without an invariant block)."""
-        if self._groups is None:
+        if self.centring_groups is None:
             return 0.0, 0.0
-        index, group, n_groups = self._groups
+        index, group, n_groups = self.centring_groups
         sums = np.bincount(group, weights=phi[index], minlength=n_groups)
         grad = np.zeros(len(phi))
         grad[index] = sums[group]
@@ -285,8 +286,8 @@ class NLLObjective:
     def _add_curvature_extra(self, H):
         """Add the penalty's and the centring term's curvature to H, in place."""
         H[np.diag_indices_from(H)] += self.penalty
-        if self._groups is not None:  # one block of ones per centring group
-            index, group, _ = self._groups
+        if self.centring_groups is not None:  # one block of ones per centring group
+            index, group, _ = self.centring_groups
             order = np.argsort(group, kind="stable")
             bounds = np.flatnonzero(np.diff(group[order])) + 1
             for members in np.split(index[order], bounds):
@@ -377,8 +378,8 @@ class NLLObjective:
         # subnormal numbers, which make LAPACK orders of magnitude slower.
         rows[np.abs(rows) < np.finfo(float).eps ** 2 * np.max(np.abs(rows))] = 0.0
         rows = [rows, np.diag(np.sqrt(self.penalty))[self.penalty > 0]]
-        if self._groups is not None:
-            index, group, n_groups = self._groups
+        if self.centring_groups is not None:
+            index, group, n_groups = self.centring_groups
             centring = np.zeros((n_groups, k))
             centring[group, index] = 1.0
             rows.append(centring)

@@ -19,7 +19,7 @@ _MARGIN = 2.0
 
 #: Products after which a direction counts as slow: the next one gets a
 #: fresh preconditioner (the blocks of the current point).
-_SLOW = 20
+SLOW_DIRECTION = 20
 
 
 def prefers_products(objective) -> bool:
@@ -71,6 +71,16 @@ def diagonal_blocks(objective, phi, fisher):
         entries = model.column_entries(j)
         blocks.append((entries, H[np.ix_(entries, entries)]))
     return blocks
+
+
+def block_preconditioner(objective, phi, fisher) -> "BlockPreconditioner":
+    """M⁻¹ at φ from the curvature's diagonal blocks (:func:`diagonal_blocks`)."""
+    return BlockPreconditioner(
+        diagonal_blocks(objective, phi, fisher),
+        len(phi),
+        objective.centring_groups,
+        objective.penalty,
+    )
 
 
 class BlockPreconditioner:

@@ -15,10 +15,9 @@ from sklik.solvers._directions import (
     newton_direction,
 )
 from sklik.solvers._pcg import (
-    _SLOW,
-    BlockPreconditioner,
+    SLOW_DIRECTION,
+    block_preconditioner,
     conjugate_gradients,
-    diagonal_blocks,
     forcing_term,
     prefers_products,
 )
@@ -130,13 +129,9 @@ class NewtonSolver:
         Inexact Newton: fresh blocks of it, unless the last direction was fast.
         """
         if self.inexact:
-            if self.preconditioner is None or self.products > _SLOW:
-                blocks = diagonal_blocks(self.objective, self.phi, self.fisher)
-                self.preconditioner = BlockPreconditioner(
-                    blocks,
-                    len(self.phi),
-                    self.objective._groups,
-                    self.objective.penalty,
+            if self.preconditioner is None or self.products > SLOW_DIRECTION:
+                self.preconditioner = block_preconditioner(
+                    self.objective, self.phi, self.fisher
                 )
             return
         self.fresh = not self.chord
@@ -165,7 +160,6 @@ class NewtonSolver:
     def _cg_direction(self):
         """The inexact Newton direction by preconditioned CG, or None."""
         cap = max(20, len(self.phi) // 8)  # about the dense matrix's cost
-
         hessp = self.objective.hessp_operator(self.phi, fisher=self.fisher)
         rtol = forcing_term(self.g)
         d, self.products = conjugate_gradients(
