@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from sklik import BernoulliNLLClassifier, GaussianNLLRegressor, NLLRegressor
-from sklik._objective import (
-    NLLObjective,
+from sklik._objective import NLLObjective
+from sklik._row_sums import (
     curvature_sums_rows,
     forward_rows,
     gram_rows,

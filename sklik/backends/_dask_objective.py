@@ -29,7 +29,7 @@ class DaskObjective(NLLObjective):
 
     The same objective, penalty and curvature: only the sums over rows
     (the ``_data_*`` methods) are replaced, by one task per worker that
-    applies :mod:`sklik._objective`'s row functions to the blocks it holds
+    applies :mod:`sklik._row_sums`' row functions to the blocks it holds
     and returns p-sized (or p×p) sums. ``X`` is a
     :class:`~sklik.backends.RowBlocks`; ``y`` and the normalised weights are
     :class:`~sklik.backends._target.RowVector` on the same workers

@@ -4,7 +4,7 @@ A :class:`Shard` holds the blocks of rows of X that one worker keeps (the
 persisted chunks themselves, not copies) and, once bound to a fit
 (:class:`FitShard`), their y, their normalised weights, the family and the
 model. Each pass of the fit is one call of one of its methods: φ comes in,
-p-sized (or p×p) sums go out. The arithmetic is :mod:`sklik._objective`'s,
+p-sized (or p×p) sums go out. The arithmetic is :mod:`sklik._row_sums`',
 the very functions the numpy objective applies to all rows at once.
 
 Nothing here imports dask: a worker runs plain numpy.
@@ -16,7 +16,7 @@ from itertools import pairwise
 import numpy as np
 
 from sklik._chunks import row_chunks
-from sklik._objective import (
+from sklik._row_sums import (
     curvature_sums_rows,
     design_gram_rows,
     forward_rows,
