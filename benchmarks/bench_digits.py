@@ -48,10 +48,8 @@ def tools(n):
     }
 
 
-def run(threads, rounds):
-    X, y = load_digits(return_X_y=True)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
-    makers = tools(len(ytr))
+def time_interleaved(makers, X, y, threads, rounds):
+    """({name: times}, {name: last fit}): the tools fitted in turn, each round."""
     times = {name: [] for name in makers}
     fitted = {}
     with threadpool_limits(threads), warnings.catch_warnings():
@@ -60,8 +58,15 @@ def run(threads, rounds):
             for name, make in makers.items():
                 time.sleep(0.1)
                 start = time.perf_counter()
-                fitted[name] = make().fit(Xtr, ytr)
+                fitted[name] = make().fit(X, y)
                 times[name].append(time.perf_counter() - start)
+    return times, fitted
+
+
+def run(threads, rounds):
+    X, y = load_digits(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
+    times, fitted = time_interleaved(tools(len(ytr)), Xtr, ytr, threads, rounds)
     values = {
         name: objective(Xtr, ytr, est.coef_, est.intercept_)
         for name, est in fitted.items()
@@ -88,17 +93,8 @@ def run_search(threads, rounds):
         ),
         "LogisticRegression": lambda: GridSearchCV(LogisticRegression(), {"C": Cs}),
     }
-    times = {name: [] for name in searches}
-    scores = {}
-    with threadpool_limits(threads), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # LogisticRegression's defaults stop early
-        for _ in range(rounds):
-            for name, make in searches.items():
-                time.sleep(0.1)
-                start = time.perf_counter()
-                search = make().fit(Xtr, ytr)
-                times[name].append(time.perf_counter() - start)
-                scores[name] = search.score(Xte, yte)
+    times, fitted = time_interleaved(searches, Xtr, ytr, threads, rounds)
+    scores = {name: search.score(Xte, yte) for name, search in fitted.items()}
     sklik_time = np.median(times["sklik"])
     for name in searches:
         median = np.median(times[name])

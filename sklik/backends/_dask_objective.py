@@ -24,6 +24,28 @@ def _has_message(dist, y, eta, w) -> bool:
     return dist.degenerate_message(y, eta, w) is not None
 
 
+class _GatheredOnUse:
+    """An n-vector kept on the workers (as ``<name>_rows``), gathered on first use.
+
+    Setting it places new pieces (and forgets the gathered copy).
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, objective, owner=None):
+        if objective is None:
+            return self
+        if self.name not in objective._gathered:
+            pieces = getattr(objective, f"{self.name}_rows")
+            objective._gathered[self.name] = pieces.gather()
+        return objective._gathered[self.name]
+
+    def __set__(self, objective, value):
+        setattr(objective, f"{self.name}_rows", value)
+        objective._gathered.pop(self.name, None)
+
+
 class DaskObjective(NLLObjective):
     """:class:`~sklik._objective.NLLObjective` over rows that live on dask workers.
 
@@ -89,29 +111,8 @@ class DaskObjective(NLLObjective):
         return self.X.run(method, *args, shards=self._shards)
 
     # -- y and the weights where the rows live ----------------------------------------
-    @property
-    def y(self) -> np.ndarray:
-        """y, gathered here on first use (see the class docstring)."""
-        if "y" not in self._gathered:
-            self._gathered["y"] = self.y_rows.gather()
-        return self._gathered["y"]
-
-    @y.setter
-    def y(self, value):
-        self.y_rows = value
-        self._gathered.pop("y", None)
-
-    @property
-    def w(self) -> np.ndarray:
-        """The normalised weights, gathered here on first use."""
-        if "w" not in self._gathered:
-            self._gathered["w"] = self.w_rows.gather()
-        return self._gathered["w"]
-
-    @w.setter
-    def w(self, value):
-        self.w_rows = value
-        self._gathered.pop("w", None)
+    y = _GatheredOnUse()  # (y_rows: the workers' pieces)
+    w = _GatheredOnUse()  # the normalised weights (w_rows)
 
     def intercept_only_eta(self) -> np.ndarray:
         eta = target_stats.init_eta(self.dist, self.y_rows, self.w_rows)
