@@ -35,13 +35,13 @@ import time
 import warnings
 
 import numpy as np
-from bench_fit import PAUSE_S, machine_info
+from bench_fit import PAUSE_S, blas_thread_settings, machine_info
 from families import report
 from families.cases import default_cases, full_cases, quick_cases, tools_for
 from families.data import real, synthetic
 from families.objectives import mean_nll, polish_from, reference_optimum
 from families.tools import prepare
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 GAP_TARGET = 1e-8
 _pause = [PAUSE_S]
@@ -214,14 +214,7 @@ def main(argv=None):
     rounds = args.rounds or (5 if args.full else 3)
     if not args.full:
         _pause[0] = 0.1
-    all_threads = max(
-        d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"
-    )
-    thread_settings = (
-        [int(t) for t in args.threads.split(",")]
-        if args.threads
-        else sorted({1, all_threads})
-    )
+    thread_settings = blas_thread_settings(args.threads)
     info = machine_info()
     info["load_before"] = os.getloadavg()
     info["peers"] = report.peer_versions()

@@ -699,6 +699,27 @@ def summary_rows(records):
     return out
 
 
+def blas_thread_settings(threads_arg):
+    """The BLAS thread counts to time: ``--threads 1,2``, or 1 and all of them."""
+    if threads_arg:
+        return [int(t) for t in threads_arg.split(",")]
+    all_threads = max(
+        d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"
+    )
+    return sorted({1, all_threads})
+
+
+def list_table_head(header):
+    """The opening lines of a reStructuredText list-table with this header row."""
+    return [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: auto",
+        "",
+        "   * - " + "\n     - ".join(header),
+    ]
+
+
 def rst_table(records):
     """The summary as a reStructuredText list-table (for docs/performance.rst)."""
     rows = summary_rows(records)
@@ -707,13 +728,7 @@ def rst_table(records):
     for t in threads:
         header += [f"sklik {t} thr (s)", f"peer {t} thr (s)", f"ratio {t} thr"]
     header += ["sklik gap", "peer gap", "mem sklik / peer (× X)"]
-    lines = [
-        ".. list-table::",
-        "   :header-rows: 1",
-        "   :widths: auto",
-        "",
-        "   * - " + "\n     - ".join(header),
-    ]
+    lines = list_table_head(header)
     for row in rows:
         sk1, best1 = row[threads[0]]
         cells = [row["case"], best1["tool"].replace("sklearn ", "")]
@@ -783,14 +798,7 @@ def main(argv=None):
     rounds = args.rounds or (3 if args.quick else 5)
     global PAUSE_S
     PAUSE_S = 0.1 if args.quick else PAUSE_S  # keeps --quick under a minute
-    all_threads = max(
-        d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"
-    )
-    thread_settings = (
-        [int(t) for t in args.threads.split(",")]
-        if args.threads
-        else sorted({1, all_threads})
-    )
+    thread_settings = blas_thread_settings(args.threads)
     info = machine_info()
 
     def log(msg):

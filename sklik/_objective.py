@@ -11,10 +11,10 @@ import numpy as np
 from sklik._row_sums import (
     curvature_rows,
     curvature_sums_rows,
-    curvature_times_rows,
     design_gram_rows,
     forward_rows,
     gram_rows,
+    hessp_operator_rows,
     hessp_rows,
     value_grad_rows,
 )
@@ -236,10 +236,12 @@ class NLLObjective:
         For a model non-linear in φ this is the Gauss-Newton product (the
         curvature of η itself is left out).
         """
+        return self._data_hessp(phi, v, fisher) + self._extra_times(v)
+
+    def _extra_times(self, v):
+        """The penalty's and the centring term's curvature times v."""
         # The centring term is quadratic: its gradient at v is its Hessian times v.
-        return (
-            self._data_hessp(phi, v, fisher) + self.penalty * v + self._centring(v)[1]
-        )
+        return self.penalty * v + self._centring(v)[1]
 
     def _data_hessp(self, phi, v, fisher):
         eta, cache = self.forward(phi)
@@ -248,14 +250,10 @@ class NLLObjective:
     def hessp_operator(self, phi, fisher=False):
         """v ↦ ``hessp(φ, v)``, the per-sample curvature formed once for all v."""
         eta, cache = self.forward(phi)
-        times = curvature_times_rows(self.dist, self.y, self.w, eta, fisher)
-        model = self.model
-
-        def product(v):
-            data = model.backward(cache, times(model.jvp(cache, v)))
-            return data + self.penalty * v + self._centring(v)[1]
-
-        return product
+        data = hessp_operator_rows(
+            self.dist, self.model, self.y, self.w, eta, cache, fisher
+        )
+        return lambda v: data(v) + self._extra_times(v)
 
     def fisher_root(self, phi) -> np.ndarray:
         """A matrix R of shape (m, len(φ)) with RᵀR = ``hessian(φ, fisher=True)``.

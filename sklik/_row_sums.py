@@ -89,10 +89,15 @@ def curvature_times_rows(dist, y, w, eta, fisher=False):
     return lambda u: np.einsum("ijk,ik->ij", C, u)
 
 
+def hessp_operator_rows(dist, model, y, w, eta, cache, fisher=False):
+    """v ↦ the data part of the curvature matrix times v over these rows."""
+    times = curvature_times_rows(dist, y, w, eta, fisher)
+    return lambda v: model.backward(cache, times(model.jvp(cache, v)))
+
+
 def hessp_rows(dist, model, y, w, eta, cache, v, fisher=False):
     """The data part of the curvature matrix times v over these rows."""
-    times = curvature_times_rows(dist, y, w, eta, fisher)
-    return model.backward(cache, times(model.jvp(cache, v)))
+    return hessp_operator_rows(dist, model, y, w, eta, cache, fisher)(v)
 
 
 def design_gram_rows(model, X, w, column, n_eta):

@@ -2,6 +2,8 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from bench_fit import list_table_head
+
 GAP_TARGET = 1e-8
 
 
@@ -80,13 +82,7 @@ def rst_table(records):
     for t in threads:
         header += [f"sklik {t} thr (s)", f"peer {t} thr (s)", f"ratio {t} thr"]
     header += ["sklik gap", "peer gap"]
-    lines = [
-        ".. list-table::",
-        "   :header-rows: 1",
-        "   :widths: auto",
-        "",
-        "   * - " + "\n     - ".join(header),
-    ]
+    lines = list_table_head(header)
     for case, per in by_case.items():
         sk0, best0, note0 = per[threads[0]]
         if best0 is None:
