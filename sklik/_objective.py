@@ -8,6 +8,7 @@ rows where it lives and adds up the sums.
 
 import numpy as np
 
+from sklik._centring import centring_groups
 from sklik._row_sums import (
     curvature_rows,
     curvature_sums_rows,
@@ -72,8 +73,8 @@ class NLLObjective:
         self.total_weight = float(sample_weight.sum())
         self.w = sample_weight / self.total_weight
         self.penalty = alpha * model.penalty_weights()
-        #: (index in φ, group, n_groups) of the centring term, or None
-        self.centring_groups = _centring_groups(dist, model)
+        #: The centring term's groups (:class:`~sklik._centring.CentringGroups`)
+        self.centring_groups = centring_groups(dist, model)
         self._design_grams = {}
         self._last = (None, None, None)
         self._last_call = (None, None, None)
@@ -117,11 +118,8 @@ class NLLObjective:
         """Value and gradient of the centring term (0 without an invariant block)."""
         if self.centring_groups is None:
             return 0.0, 0.0
-        index, group, n_groups = self.centring_groups
-        sums = np.bincount(group, weights=phi[index], minlength=n_groups)
-        grad = np.zeros(len(phi))
-        grad[index] = sums[group]
-        return 0.5 * sums @ sums, grad
+        sums = self.centring_groups.sums(phi)
+        return 0.5 * sums @ sums, self.centring_groups.spread(sums)
 
     def _data_value_grad(self, phi):
         """Σᵢ wᵢ (NLLᵢ + guardᵢ) and its gradient (None if not finite)."""
@@ -174,9 +172,7 @@ class NLLObjective:
         """
         mask = tuple(self.model.column_mask(column))
         if mask not in self._design_grams:
-            idx = self.model.column_entries(column)
-            gram = self._data_design_gram(column)[np.ix_(idx, idx)]
-            self._design_grams[mask] = gram
+            self._design_grams[mask] = self._data_design_gram(column)
         return self._design_grams[mask]
 
     def _data_design_gram(self, column):
@@ -186,10 +182,7 @@ class NLLObjective:
         """Add the penalty's and the centring term's curvature to H, in place."""
         H[np.diag_indices_from(H)] += self.penalty
         if self.centring_groups is not None:  # one block of ones per centring group
-            index, group, _ = self.centring_groups
-            order = np.argsort(group, kind="stable")
-            bounds = np.flatnonzero(np.diff(group[order])) + 1
-            for members in np.split(index[order], bounds):
+            for members in self.centring_groups.members():
                 H[np.ix_(members, members)] += 1.0
         return H
 
@@ -240,8 +233,10 @@ class NLLObjective:
 
     def _extra_times(self, v):
         """The penalty's and the centring term's curvature times v."""
-        # The centring term is quadratic: its gradient at v is its Hessian times v.
-        return self.penalty * v + self._centring(v)[1]
+        out = self.penalty * v
+        if self.centring_groups is not None:  # a block of ones per group
+            out += self.centring_groups.spread(self.centring_groups.sums(v))
+        return out
 
     def _data_hessp(self, phi, v, fisher):
         eta, cache = self.forward(phi)
@@ -253,7 +248,13 @@ class NLLObjective:
         data = hessp_operator_rows(
             self.dist, self.model, self.y, self.w, eta, cache, fisher
         )
-        return lambda v: data(v) + self._extra_times(v)
+
+        def product(v):
+            out = data(v)
+            out += self._extra_times(v)
+            return out
+
+        return product
 
     def fisher_root(self, phi) -> np.ndarray:
         """A matrix R of shape (m, len(φ)) with RᵀR = ``hessian(φ, fisher=True)``.
@@ -276,9 +277,9 @@ class NLLObjective:
         rows[np.abs(rows) < np.finfo(float).eps ** 2 * np.max(np.abs(rows))] = 0.0
         rows = [rows, np.diag(np.sqrt(self.penalty))[self.penalty > 0]]
         if self.centring_groups is not None:
-            index, group, n_groups = self.centring_groups
-            centring = np.zeros((n_groups, k))
-            centring[group, index] = 1.0
+            groups = self.centring_groups
+            centring = np.zeros((groups.n_groups, k))
+            centring[groups.group, groups.index] = 1.0
             rows.append(centring)
         return np.vstack(rows)
 
@@ -298,22 +299,3 @@ class NLLObjective:
 
     def _data_curvature_sums(self, phi):
         return curvature_sums_rows(self.dist, self.y, self.w, self.eta(phi))
-
-
-def _centring_groups(dist, model):
-    """(index in φ, group, n_groups) of the output entries in shift-invariant blocks.
-
-    One group per (row of the output layer, shift-invariant block); None if
-    the family has no such block.
-    """
-    index, row, column = model.output_entries()
-    block_of = np.full(dist.n_params, -1)
-    invariant = [b for b in dist.blocks if b.shift_invariant]
-    for k, block in enumerate(invariant):
-        block_of[list(block.columns)] = k
-    keep = block_of[column] >= 0
-    if not keep.any():
-        return None
-    key = row[keep] * len(invariant) + block_of[column[keep]]
-    _, group = np.unique(key, return_inverse=True)
-    return index[keep], group, int(group.max()) + 1

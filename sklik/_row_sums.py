@@ -79,12 +79,20 @@ def curvature_times_rows(dist, y, w, eta, fisher=False):
     """u ↦ (Cᵢ uᵢ)ᵢ for the weighted per-sample curvature C of these rows.
 
     Formed once for many products: ``diag(a) - b bᵀ`` (softmax) as its
-    factors, any other as the (m, P, P) matrices.
+    factors, any other as the (m, P, P) matrices. The factors' product
+    overwrites u (each product's own η-sized array).
     """
     if dist.hessian_factors is not None:
         a, b = dist.hessian_factors(y, eta)
         a, b = a * w[:, None], b * np.sqrt(w[:, None])
-        return lambda u: a * u - b * np.einsum("ij,ij->i", b, u)[:, None]
+
+        def times(u):
+            bu = np.einsum("ij,ij->i", b, u)
+            u *= a
+            u -= b * bu[:, None]
+            return u
+
+        return times
     C = curvature_rows(dist, y, w, eta, fisher)
     return lambda u: np.einsum("ijk,ik->ij", C, u)
 
@@ -101,15 +109,10 @@ def hessp_rows(dist, model, y, w, eta, cache, v, fisher=False):
 
 
 def design_gram_rows(model, X, w, column, n_eta):
-    """Σᵢ wᵢ JᵢⱼᵀJᵢⱼ over these rows, on all of φ (see ``design_gram``)."""
-
-    def weights(rows):
-        w_rows = w[rows]
-        C = np.zeros((len(w_rows), n_eta, n_eta))
-        C[:, column, column] = w_rows
-        return C
-
-    return model.gram(X, weights)
+    """Σᵢ wᵢ JᵢⱼᵀJᵢⱼ over these rows, on column j's entries (``design_gram``)."""
+    c = np.zeros((len(w), n_eta))
+    c[:, column] = w
+    return model.column_grams(X, c)[column]
 
 
 def curvature_sums_rows(dist, y, w, eta):

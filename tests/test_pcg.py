@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 import sklik.solvers.newton as newton_module
 from sklik import BernoulliNLLClassifier, CategoricalNLLClassifier
+from sklik._centring import CentringGroups
 from sklik.solvers._pcg import (
     BlockPreconditioner,
     conjugate_gradients,
@@ -123,7 +124,7 @@ def test_block_preconditioner_with_shifts_is_symmetric_positive_definite():
     k, p1 = 4, 5  # four columns of η, five entries each (a centring group per row)
     blocks = [(np.arange(j * p1, (j + 1) * p1), _spd(rng, p1, 1e3)) for j in range(k)]
     index = np.arange(k * p1)
-    groups = (index, index % p1, p1)
+    groups = CentringGroups(index, index % p1, k * p1)
     penalty = np.tile(np.append(np.full(p1 - 1, 0.1), 0.0), k)
     M_inv = BlockPreconditioner(blocks, k * p1, groups, penalty)
     Minv = np.column_stack([M_inv(e) for e in np.eye(k * p1)])
@@ -138,3 +139,23 @@ def test_block_preconditioner_gives_constant_columns_no_step():
     block = np.diag([2.0, 0.0, 3.0])
     z = BlockPreconditioner([(np.arange(3), block)], 3)(np.ones(3))
     np.testing.assert_allclose(z, [0.5, 0.0, 1 / 3])
+
+
+def test_interleaved_blocks_and_tiled_groups_match_the_general_paths():
+    """A linear model's K classes: reshapes give what index and scatter give."""
+    rng = np.random.default_rng(3)
+    k, p1 = 3, 4  # entry i of φ is class i mod k, row i // k
+    index = np.arange(k * p1)
+    blocks = [(index[j::k], _spd(rng, p1, 1e2)) for j in range(k)]
+    penalty = rng.uniform(0.0, 0.1, k * p1)
+    fast = BlockPreconditioner(
+        blocks, k * p1, CentringGroups(index, index // k, k * p1), penalty
+    )
+    assert fast.interleaved and fast.groups.tiled
+    general = BlockPreconditioner(
+        blocks[::-1], k * p1, CentringGroups(index, index // k, k * p1), penalty
+    )
+    general.groups.tiled = False
+    assert not general.interleaved
+    r = rng.normal(size=k * p1)
+    np.testing.assert_allclose(fast(r), general(r), rtol=1e-12)

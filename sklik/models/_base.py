@@ -24,7 +24,8 @@ class Model(ABC):
 
     #: Whether :meth:`jvp` (Jacobian-vector products) is available.
     has_jvp: bool = False
-    #: Whether :meth:`gram` (Σ JᵢᵀCᵢJᵢ, for Newton's method) is available.
+    #: Whether :meth:`gram` (Σ JᵢᵀCᵢJᵢ, for Newton's method) and
+    #: :meth:`column_grams` are available.
     has_gram: bool = False
 
     @property
@@ -76,11 +77,19 @@ class Model(ABC):
         return row[col == column]
 
     def jvp(self, cache, v: np.ndarray) -> np.ndarray:
-        """Optional: ∂η/∂φ · v, shape (n, P)."""
+        """Optional: ∂η/∂φ · v, shape (n, P): a new array, the caller's to overwrite."""
         raise NotImplementedError(f"{type(self).__name__} has no jvp.")
 
     def gram(self, X, C) -> np.ndarray:
         """Optional: Σᵢ JᵢᵀCᵢJᵢ over φ (see :meth:`LinearModel.gram`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no gram.")
+
+    def column_grams(self, X, c) -> list[np.ndarray]:
+        """Optional, with :meth:`gram`: its blocks on the diagonal, per column of η.
+
+        For C diagonal with ``c`` (n, P) its diagonals; see
+        :meth:`LinearModel.column_grams`.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no gram.")
 
     def curvature_diagonal(self, column_curvature: np.ndarray) -> np.ndarray | None:

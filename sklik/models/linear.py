@@ -5,6 +5,7 @@ import scipy.sparse as sp
 
 from sklik._chunks import row_chunks
 from sklik.models._base import Model
+from sklik.models._moments import add_moments, moments_to_design
 from sklik.models._standardise import (
     divide_columns,
     extreme_column_factors,
@@ -82,6 +83,7 @@ class LinearModel(Model):
         mask[:p] = self._depends_on_x
         mask[p] = self.fit_intercept | ~self._depends_on_x
         self.mask = mask
+        self._full = bool(mask.all())  # φ is all of A: reshapes, no masks
 
     @classmethod
     def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
@@ -147,13 +149,18 @@ class LinearModel(Model):
 
     def unpack(self, phi) -> np.ndarray:
         """The augmented matrix ``[W_std; b]`` of shape (n_features + 1, P)."""
+        if self._full:
+            return np.reshape(phi, self.mask.shape).copy()
         A = np.zeros(self.mask.shape)
         A[self.mask] = phi
         return A
 
     def to_user(self, phi) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients (n_features, P) and intercepts (P,) on the raw columns."""
-        A = self.unpack(phi)
+        return self._on_raw_columns(self.unpack(phi))
+
+    def _on_raw_columns(self, A):
+        """(W, b) on the raw columns for ``A = [W_std; b]``."""
         W = A[:-1] / self.x_scale[:, None]
         return W, A[-1] - np.einsum("i,ij->j", self.x_offset, W)
 
@@ -199,7 +206,8 @@ class LinearModel(Model):
         return self._eta(cache, v)
 
     def _eta(self, X, phi):
-        W, b = self.to_user(phi)
+        A = np.reshape(phi, self.mask.shape) if self._full else self.unpack(phi)
+        W, b = self._on_raw_columns(A)  # (A, a view of φ, is only read)
         if sp.issparse(X) or W.shape[1] > _FEW_COLUMNS:
             eta = np.asarray(X @ W)
             eta += b  # in place: a temporary of η's size costs page faults
@@ -233,8 +241,11 @@ class LinearModel(Model):
                 ]
             )
         gb = np.einsum("ij->j", G)  # (not BLAS: see NLLObjective.__call__)
-        A = np.vstack([(gW - np.outer(self.x_offset, gb)) / self.x_scale[:, None], gb])
-        return A[self.mask]
+        A = np.empty(self.mask.shape)
+        np.subtract(gW, np.outer(self.x_offset, gb), out=A[:-1])
+        A[:-1] /= self.x_scale[:, None]
+        A[-1] = gb
+        return A.ravel() if self._full else A[self.mask]
 
     def gram(self, X, C) -> np.ndarray:
         """Σ_i J_iᵀ C_i J_i over φ, for C of shape (n_samples, P, P).
@@ -255,8 +266,7 @@ class LinearModel(Model):
                 a, b = C
                 C = -b[:, :, None] * b[:, None, :]
                 C[:, np.arange(n_eta), np.arange(n_eta)] += a
-            Z = sp.hstack([X @ sp.diags(1.0 / self.x_scale), np.ones((X.shape[0], 1))])
-            Z = Z.tocsr()
+            Z = self._sparse_design(X)
             for j in range(n_eta):
                 for k in range(j, n_eta):
                     c = C[:, j, k]
@@ -286,22 +296,17 @@ class LinearModel(Model):
         ``syrk``), half the work of the general product the other blocks take.
         """
         p, n_eta = self.n_features, H.shape[1]
-        centre = np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale)
+        centre = self._centres()
         # H accumulates the moments of x̃; they are moved to z at the end.
         low_rank = None  # Σ (x̃ ⊗ b)(x̃ ⊗ b)ᵀ, laid out as H, for diag(a) - b bᵀ
         touched = np.zeros((n_eta, n_eta), dtype=bool)  # blocks with any weight
-        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
-        centred, weighted = np.empty((2, rows_per_chunk, p))
-        for rows in row_chunks(X.shape[0], p + 1):
+        for rows, x, buffer in self._design_chunks(X, centre):
             m = rows.stop - rows.start
-            x = X[rows]
-            if centre:
-                x = np.subtract(x, self.x_offset, out=centred[:m])
             C = C_rows(rows)
             if isinstance(C, tuple) and C[0].min() >= 0:
                 a, b = C
                 for j in range(n_eta):
-                    _add_moments(H[:, j, :, j], x, a[:, j], weighted[:m], True)
+                    add_moments(H[:, j, :, j], x, a[:, j], buffer, True)
                 if low_rank is None:
                     low_rank = np.zeros(((p + 1) * n_eta, (p + 1) * n_eta))
                 # x ⊗ b has P times the chunk's values: it is formed a part of
@@ -322,47 +327,78 @@ class LinearModel(Model):
                 for k in range(j, n_eta):
                     c = C[:, j, k]
                     if c.any():
-                        _add_moments(H[:, j, :, k], x, c, weighted[:m], k == j)
+                        add_moments(H[:, j, :, k], x, c, buffer, k == j)
                         touched[j, k] = True
         if low_rank is not None:
             low_rank[p * n_eta :, : p * n_eta] = low_rank[: p * n_eta, p * n_eta :].T
             H -= low_rank.reshape(H.shape)
-        T = np.eye(p + 1)  # z = T·x̃ up to the scaling
-        if not centre:
-            T[:p, p] = -self.x_offset
-        T /= np.append(self.x_scale, 1.0)[:, None]
+        T = self._moments_transform(centre)
         for j, k in zip(*np.nonzero(np.triu(touched)), strict=True):
-            H[:, j, :, k] = T @ _symmetrised(H[:, j, :, k]) @ T.T
+            H[:, j, :, k] = moments_to_design(H[:, j, :, k], T)
         null = np.append(self.x_null, False)  # rounding noise, not a direction
         H[null] = 0.0
         H[:, :, null] = 0.0
 
+    def column_grams(self, X, c) -> list[np.ndarray]:
+        """Σ_i c_ij z_i z_iᵀ on column j's entries of φ, for each column j of η.
 
-def _add_moments(M, x, c, buffer, symmetric=False):
-    """Add Σ_i c_i x̃_i x̃_iᵀ to M (of shape (p+1, p+1)), x̃_i = [x_i, 1].
+        The curvature matrix's blocks on its diagonal, for ``c`` of shape
+        (n_samples, P) the per-sample curvature's diagonal: K·n·p² together
+        for K columns, where :meth:`gram` takes K²·n·p²/2. A column whose
+        weights are all zero costs nothing.
+        """
+        n_eta, size = self.mask.shape[1], self.n_features + 1
+        grams = np.zeros((n_eta, size, size))
+        used = np.flatnonzero(np.any(c != 0, axis=0))
+        if sp.issparse(X):
+            Z = self._sparse_design(X)
+            for j in used:
+                grams[j] = (Z.T @ Z.multiply(c[:, [j]])).toarray()
+        else:
+            centre = self._centres()
+            for rows, x, buffer in self._design_chunks(X, centre):
+                for j in used:
+                    add_moments(grams[j], x, c[rows, j], buffer, symmetric=True)
+            T = self._moments_transform(centre)
+            for j in used:
+                grams[j] = moments_to_design(grams[j], T)
+        null = np.append(self.x_null, False)  # rounding noise, not a direction
+        if null.any():
+            grams[:, null], grams[:, :, null] = 0.0, 0.0
+        return [
+            gram if keep.all() else gram[np.ix_(keep, keep)]
+            for gram, keep in zip(grams, self.mask.T)
+        ]
 
-    Only the upper-left block and the last column are set; the weights of a
-    diagonal block, if c ≥ 0, take one ``syrk`` of √c·x (``buffer``), or of
-    x itself, read in place, if they are all equal.
-    """
-    p = x.shape[1]
-    if symmetric and c[0] >= 0 and np.all(c == c[0]):  # e.g. equal sample weights
-        M[:p, :p] += c[0] * (x.T @ x)
-        M[:p, p] += c[0] * (np.ones(len(c)) @ x)
-    elif symmetric and c.min() >= 0:
-        root = np.sqrt(c)
-        wx = np.multiply(x, root[:, None], out=buffer)
-        M[:p, :p] += wx.T @ wx
-        M[:p, p] += root @ wx
-    else:
-        M[:p, :p] += x.T @ np.multiply(x, c[:, None], out=buffer)
-        M[:p, p] += c @ x
-    M[p, p] += c.sum()
+    def _centres(self) -> bool:
+        """Whether dense chunks are centred before their products.
 
+        Only where a column's offset exceeds 99 times its spread: then the
+        cancellation would cost more than 4 digits of the raw moments.
+        """
+        return bool(np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale))
 
-def _symmetrised(M):
-    """The full (p+1, p+1) block from its upper-left part and last column."""
-    out = M.copy()
-    out[:-1, :-1] = 0.5 * (M[:-1, :-1] + M[:-1, :-1].T)
-    out[-1, :-1] = M[:-1, -1]
-    return out
+    def _design_chunks(self, X, centre):
+        """(rows, x, buffer) per chunk of dense X: x as stored, or centred."""
+        p = self.n_features
+        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
+        centred, weighted = np.empty((2, rows_per_chunk, p))
+        for rows in row_chunks(X.shape[0], p + 1):
+            m = rows.stop - rows.start
+            x = X[rows]
+            if centre:
+                x = np.subtract(x, self.x_offset, out=centred[:m])
+            yield rows, x, weighted[:m]
+
+    def _moments_transform(self, centre) -> np.ndarray:
+        """T with z = T·x̃: from the moments of x̃ = [x - shift, 1] to z's."""
+        p = self.n_features
+        T = np.eye(p + 1)
+        if not centre:
+            T[:p, p] = -self.x_offset
+        return T / np.append(self.x_scale, 1.0)[:, None]
+
+    def _sparse_design(self, X):
+        """Z = [X / scale, 1] for sparse X (its offset is zero), as CSR."""
+        ones = np.ones((X.shape[0], 1))
+        return sp.hstack([X @ sp.diags(1.0 / self.x_scale), ones]).tocsr()

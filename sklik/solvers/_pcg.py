@@ -10,6 +10,9 @@ columns is what is left for CG to resolve, in about ten products.
 """
 
 import numpy as np
+from scipy.linalg import lapack
+
+from sklik._chunks import row_chunks
 
 #: Hessian-vector products a direction is expected to take (the cost rule).
 _EXPECTED_PRODUCTS = 12
@@ -42,35 +45,53 @@ def prefers_products(objective) -> bool:
 def diagonal_blocks(objective, phi, fisher):
     """The curvature matrix's blocks, one per column of η: [(entries, block)].
 
-    The model's Gram matrix of each column's own curvature (the per-sample
+    The model's Gram matrices of each column's own curvature (the per-sample
     matrices' diagonals), plus the penalty; the centring term is the
-    preconditioner's to handle (:class:`BlockPreconditioner`).
+    preconditioner's to handle (:class:`BlockPreconditioner`). Where that
+    curvature is one constant per column (the intercept-only start), each
+    block is the cached design Gram matrix times it.
     """
-    dist, model = objective.dist, objective.model
-    y, w = objective.y, objective.w
-    eta = objective.eta(phi)
-    n_eta = dist.n_params
-    idx = np.arange(n_eta)
-    factors = dist.hessian_factors
-
-    def own_curvature(rows):
-        if factors is not None:
-            a, b = factors(y[rows], eta[rows])
-            c = (a - b * b) * w[rows, None]
-        else:
-            C = objective.curvature(eta, rows, fisher)
-            c = C[:, idx, idx]
-        C = np.zeros((len(c), n_eta, n_eta))
-        C[:, idx, idx] = c
-        return C
-
-    H = model.gram(objective.X, own_curvature)
-    H[np.diag_indices_from(H)] += objective.penalty
+    model, penalty = objective.model, objective.penalty
+    constant = _constant_curvature(objective.dist, objective.eta(phi), fisher)
+    if constant is not None:
+        grams = [c * objective.design_gram(j) for j, c in enumerate(constant)]
+    else:
+        grams = model.column_grams(objective.X, _own_curvature(objective, phi, fisher))
     blocks = []
-    for j in range(n_eta):
+    for j, gram in enumerate(grams):
         entries = model.column_entries(j)
-        blocks.append((entries, H[np.ix_(entries, entries)]))
+        gram[np.diag_indices_from(gram)] += penalty[entries]
+        blocks.append((entries, gram))
     return blocks
+
+
+def _constant_curvature(dist, eta, fisher):
+    """The per-column curvature if it is the same at every sample, else None.
+
+    So where every row of η is the same and the curvature is the Fisher
+    information, a function of η alone (the weights are the design Gram's).
+    """
+    if not (dist.has_fisher and (fisher or dist.fisher_is_hessian)):
+        return None
+    if not np.all(eta == eta[0]):
+        return None
+    return np.diagonal(dist.fisher(eta[:1])[0]).copy()
+
+
+def _own_curvature(objective, phi, fisher):
+    """Each column's own weighted curvature at every sample, shape (n, P)."""
+    dist, y, w = objective.dist, objective.y, objective.w
+    eta = objective.eta(phi)
+    if dist.hessian_factors is not None:
+        a, b = dist.hessian_factors(y, eta)
+        return (a - b * b) * w[:, None]
+    diag = np.arange(dist.n_params)
+    return np.concatenate(
+        [
+            objective.curvature(eta, rows, fisher)[:, diag, diag]
+            for rows in row_chunks(len(eta), dist.n_params**2)
+        ]
+    )
 
 
 def block_preconditioner(objective, phi, fisher) -> "BlockPreconditioner":
@@ -104,28 +125,47 @@ class BlockPreconditioner:
     def __init__(self, blocks, size, groups=None, penalty=None):
         self.size, self.groups = size, groups
         if groups is not None:
-            index, group, n_groups = groups
-            self.group_size = np.bincount(group, minlength=n_groups)
-            row_penalty = np.bincount(group, penalty[index], minlength=n_groups)
-            self.shift_curvature = self.group_size + row_penalty / self.group_size
+            counts = groups.counts
+            self.shift_curvature = counts + groups.sums(penalty) / counts
         self.parts = []
         for entries, block in blocks:
             diag = np.diag(block)
             keep = diag > 0
-            entries, block, diag = entries[keep], block[np.ix_(keep, keep)], diag[keep]
+            if not keep.all():
+                entries, block = entries[keep], block[np.ix_(keep, keep)]
+                diag = diag[keep]
             s = 1.0 / np.sqrt(diag)
             inverse = _positive_inverse(block * s[:, None] * s)
             self.parts.append((entries, inverse * s[:, None] * s))
-        self.stacked = None  # blocks of one size: one batched product
+        self.stacked, self.interleaved = None, False
         if len({len(entries) for entries, _ in self.parts}) == 1:
+            # Blocks of one size: one batched product. Interleaved blocks
+            # (entry i in block i mod K: a linear model's K classes, every
+            # entry kept) read r as a (rows, K) matrix, not through an index.
             self.stacked = tuple(np.stack(part) for part in zip(*self.parts))
+            entries, n_blocks = self.stacked[0], len(self.parts)
+            self.interleaved = entries.size == size and np.array_equal(
+                entries, np.arange(size).reshape(-1, n_blocks).T
+            )
 
     def _shifts(self, v):
         """The shift shared by each group's entries of v (their mean)."""
-        index, group, n_groups = self.groups
-        return np.bincount(group, v[index], minlength=n_groups) / self.group_size
+        return self.groups.sums(v) / self.groups.counts
+
+    def _solve_rows(self, r):
+        """``__call__`` where row t of the (rows, K) layout of φ is group t."""
+        inverses = self.stacked[1]
+        R = r.reshape(-1, len(inverses))
+        shifts = R.mean(axis=1)
+        Z = np.matmul(inverses, (R - shifts[:, None]).T[:, :, None])[:, :, 0].T
+        Z += (shifts / self.shift_curvature - Z.mean(axis=1))[:, None]
+        return Z.ravel()
 
     def _solve_blocks(self, r):
+        if self.interleaved:
+            inverses = self.stacked[1]
+            columns = r.reshape(-1, len(inverses)).T[:, :, None]
+            return np.matmul(inverses, columns)[:, :, 0].T.ravel()
         z = np.zeros(self.size)
         if self.stacked is not None:
             entries, inverses = self.stacked
@@ -138,28 +178,27 @@ class BlockPreconditioner:
     def __call__(self, r):
         if self.groups is None:
             return self._solve_blocks(r)
-        index, group, _ = self.groups
+        if self.interleaved and self.groups.tiled:
+            return self._solve_rows(r)
         shifts = self._shifts(r)
-        r = r.copy()
-        r[index] -= shifts[group]
-        z = self._solve_blocks(r)
-        z[index] += (shifts / self.shift_curvature - self._shifts(z))[group]
+        z = self._solve_blocks(r - self.groups.spread(shifts))
+        z += self.groups.spread(shifts / self.shift_curvature - self._shifts(z))
         return z
 
 
 def _positive_inverse(A):
     """A⁻¹ for A symmetric with unit diagonal, eigenvalues floored at 1e-10.
 
-    By its Cholesky factor where A is well conditioned, else by its
-    eigenvalues (a singular block still gives a positive definite inverse).
+    From its Cholesky factor where A is well conditioned (LAPACK's potrf and
+    potri), else from its eigenvalues (a singular block still gives a
+    positive definite inverse).
     """
-    try:
-        L = np.linalg.cholesky(A)
-        if np.min(np.diag(L)) ** 2 > 1e-10:
-            L_inv = np.linalg.inv(L)
-            return L_inv.T @ L_inv
-    except np.linalg.LinAlgError:
-        pass
+    factor, info = lapack.dpotrf(A, lower=False)
+    if info == 0 and np.min(np.diag(factor)) ** 2 > 1e-10:
+        inverse, info = lapack.dpotri(factor, lower=False)
+        if info == 0:  # (the upper triangle is set)
+            upper = np.triu(inverse)
+            return upper + np.triu(upper, 1).T
     values, vectors = np.linalg.eigh(A)
     values = np.maximum(values, 1e-10 * values[-1])
     return (vectors / values) @ vectors.T
