@@ -110,6 +110,27 @@ def test_gram_from_raw_columns_equals_gram_from_centred_columns(name, monkeypatc
     assert np.all(gram[constant] == 0.0) and np.all(gram[:, constant] == 0.0)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("heteroscedastic", [True, False])
+def test_column_grams_are_the_diagonal_blocks_of_gram(sparse, heteroscedastic):
+    """One Gram matrix per column of η, on that column's entries of φ; the
+    rows of zero weight in most of a column are skipped (a gather), which
+    changes nothing."""
+    obj, rng = _problem("normal", sparse=sparse, heteroscedastic=heteroscedastic)
+    model, n = obj.model, obj.X.shape[0]
+    c = rng.uniform(0.1, 2.0, size=(n, 2))
+    c[rng.random(n) < 0.8, 0] = 0.0  # mostly zero: the gathering path
+    C = np.zeros((n, 2, 2))
+    C[:, [0, 1], [0, 1]] = c
+    full = model.gram(obj.X, C)
+    blocks = model.column_grams(obj.X, c)
+    for j, block in enumerate(blocks):
+        entries = model.column_entries(j)
+        np.testing.assert_allclose(
+            block, full[np.ix_(entries, entries)], rtol=1e-12, atol=1e-12
+        )
+
+
 def _user_params(obj, seed=1):
     rng = np.random.default_rng(seed)
     return obj.model.to_user(rng.normal(size=obj.model.n_params) * 0.3)

@@ -10,9 +10,11 @@ from sklearn.linear_model import LogisticRegression
 import sklik.solvers.newton as newton_module
 from sklik import BernoulliNLLClassifier, CategoricalNLLClassifier
 from sklik._centring import CentringGroups
+from sklik.solvers import _pcg
 from sklik.solvers._pcg import (
     BlockPreconditioner,
     conjugate_gradients,
+    diagonal_blocks,
     prefers_products,
 )
 
@@ -82,7 +84,9 @@ def test_inexact_and_dense_newton_reach_the_same_fit(monkeypatch, sparse, alpha)
 
 def test_cg_that_fails_hands_over_to_the_dense_matrix(monkeypatch):
     X, y = _ten_classes()
-    monkeypatch.setattr(newton_module, "conjugate_gradients", lambda *args: (None, 1))
+    monkeypatch.setattr(
+        newton_module, "conjugate_gradients", lambda *args, **kwargs: (None, 1)
+    )
     handed_over = CategoricalNLLClassifier(tol=1e-10).fit(X, y)
     _dense_newton(monkeypatch)
     dense = CategoricalNLLClassifier(tol=1e-10).fit(X, y)
@@ -104,6 +108,53 @@ def test_conjugate_gradients_solve_to_the_residual_asked():
     d, products = conjugate_gradients(lambda v: H @ v, g, lambda r: exact @ r, 1e-8, 40)
     assert products == 1
     np.testing.assert_allclose(d, -exact @ g, rtol=1e-8)
+
+
+def test_conjugate_gradients_start_from_the_best_multiple_of_a_guess():
+    rng = np.random.default_rng(4)
+    H = _spd(rng, 30)
+    g = rng.normal(size=30)
+    exact = -np.linalg.solve(H, g)
+    d, products = conjugate_gradients(
+        lambda v: H @ v, g, lambda r: r, 1e-8, 100, guess=2.0 * exact
+    )
+    assert products == 1  # the guess, scaled to minimise the model, solves it
+    np.testing.assert_allclose(d, exact, rtol=1e-10)
+    near = exact * (1.0 + 1e-6 * rng.normal(size=30))
+    d, warm = conjugate_gradients(lambda v: H @ v, g, lambda r: r, 1e-4, 100, near)
+    _, cold = conjugate_gradients(lambda v: H @ v, g, lambda r: r, 1e-4, 100)
+    np.testing.assert_allclose(H @ d, -g, atol=1e-4 * np.linalg.norm(g))
+    assert warm < cold
+    uphill = -exact  # not a descent direction: ignored, no product spent on it
+    d, products = conjugate_gradients(
+        lambda v: H @ v, g, lambda r: r, 1e-4, 100, guess=uphill
+    )
+    assert products == cold and g @ d < 0
+
+
+def test_the_intercept_only_blocks_come_from_the_design_gram():
+    """Where every row of η is the same, the blocks are the cached design
+    Gram matrix times each column's curvature: what the general path gives
+    (which leaves out no sample there: every weight is the column's mean)."""
+    X, y = load_digits(return_X_y=True)
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, size=len(y))
+    est = CategoricalNLLClassifier(alpha=1.0 / len(y))
+    objective = _objective_of(est, X, y)
+    objective = type(objective)(
+        objective.X, y, sw, objective.dist, objective.model, 1.0 / len(y)
+    )
+    phi = objective.model.init_params(objective.intercept_only_eta())
+    assert np.all(objective.eta(phi) == objective.eta(phi)[0])
+    cached = diagonal_blocks(objective, phi, fisher=False)
+    general = _pcg._constant_curvature
+    try:
+        _pcg._constant_curvature = lambda *args: None
+        formed = diagonal_blocks(objective, phi, fisher=False)
+    finally:
+        _pcg._constant_curvature = general
+    for (entries, block), (same, expected) in zip(cached, formed, strict=True):
+        np.testing.assert_array_equal(entries, same)
+        np.testing.assert_allclose(block, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_conjugate_gradients_stop_at_negative_curvature():

@@ -345,7 +345,8 @@ class LinearModel(Model):
         The curvature matrix's blocks on its diagonal, for ``c`` of shape
         (n_samples, P) the per-sample curvature's diagonal: K·n·p² together
         for K columns, where :meth:`gram` takes K²·n·p²/2. A column whose
-        weights are all zero costs nothing.
+        weights are all zero costs nothing, and so does a row of zero weight
+        where most are.
         """
         n_eta, size = self.mask.shape[1], self.n_features + 1
         grams = np.zeros((n_eta, size, size))
@@ -358,7 +359,7 @@ class LinearModel(Model):
             centre = self._centres()
             for rows, x, buffer in self._design_chunks(X, centre):
                 for j in used:
-                    add_moments(grams[j], x, c[rows, j], buffer, symmetric=True)
+                    _add_weighted_rows(grams[j], x, c[rows, j], buffer)
             T = self._moments_transform(centre)
             for j in used:
                 grams[j] = moments_to_design(grams[j], T)
@@ -402,3 +403,13 @@ class LinearModel(Model):
         """Z = [X / scale, 1] for sparse X (its offset is zero), as CSR."""
         ones = np.ones((X.shape[0], 1))
         return sp.hstack([X @ sp.diags(1.0 / self.x_scale), ones]).tocsr()
+
+
+def _add_weighted_rows(M, x, c, buffer):
+    """add_moments of a diagonal block, reading only the rows of non-zero weight
+    where they are fewer than three in four (a gather, then a smaller syrk)."""
+    nonzero = np.flatnonzero(c)
+    if len(nonzero) < 0.75 * len(c):
+        x, c, buffer = x[nonzero], c[nonzero], buffer[: len(nonzero)]
+    if len(c):
+        add_moments(M, x, c, buffer, symmetric=True)

@@ -22,7 +22,12 @@ _MARGIN = 2.0
 
 #: Products after which a direction counts as slow: the next one gets a
 #: fresh preconditioner (the blocks of the current point).
-SLOW_DIRECTION = 20
+SLOW_DIRECTION = 12
+
+#: Weights below this fraction of their column's mean are left out of the
+#: preconditioner's blocks: at most that fraction of the column's curvature,
+#: while late in a fit most samples are certain and drop out of most blocks.
+_NEGLIGIBLE = 1e-3
 
 
 def prefers_products(objective) -> bool:
@@ -56,7 +61,9 @@ def diagonal_blocks(objective, phi, fisher):
     if constant is not None:
         grams = [c * objective.design_gram(j) for j, c in enumerate(constant)]
     else:
-        grams = model.column_grams(objective.X, _own_curvature(objective, phi, fisher))
+        c = _own_curvature(objective, phi, fisher)
+        c[np.abs(c) < _NEGLIGIBLE * np.mean(np.abs(c), axis=0)] = 0.0
+        grams = model.column_grams(objective.X, c)
     blocks = []
     for j, gram in enumerate(grams):
         entries = model.column_entries(j)
@@ -204,25 +211,39 @@ def _positive_inverse(A):
     return (vectors / values) @ vectors.T
 
 
-def conjugate_gradients(hessp, g, precondition, rtol, max_products):
+def conjugate_gradients(hessp, g, precondition, rtol, max_products, guess=None):
     """Approximately solve H d = -g: (d, products), d None on negative curvature.
 
     Stops once the residual's norm is at most ``rtol`` times the gradient's,
     after ``max_products`` products, or at a direction of non-positive
     curvature: then the iterate so far if there is one (a descent direction,
     as every CG iterate is), else None.
+
+    With a ``guess`` (the last Newton direction), CG starts from its
+    multiple that minimises the quadratic model q(d) = g·d + ½ d·Hd, if
+    that multiple is positive (one product): every iterate then has
+    q(d) < 0 = q(0), so it is still a descent direction.
     """
-    d = np.zeros_like(g)
-    r = -g
+    d, r = np.zeros_like(g), -g
+    target = rtol * np.linalg.norm(g)
+    products = 0
+    if guess is not None and g @ guess < 0:
+        H_guess = hessp(guess)
+        products, curvature = 1, guess @ H_guess
+        if curvature > 0:
+            step = -(g @ guess) / curvature
+            d, r = step * guess, r - step * H_guess
+    if np.linalg.norm(r) <= target:
+        return d, products
     z = precondition(r)
     p = z.copy()
     rz = r @ z
-    target = rtol * np.linalg.norm(g)
-    for products in range(1, max_products + 1):
+    while products < max_products:
         Hp = hessp(p)
+        products += 1
         curvature = p @ Hp
         if not curvature > 0:
-            return (d if products > 1 else None), products
+            return (d if d.any() else None), products
         step = rz / curvature
         d += step * p
         r -= step * Hp

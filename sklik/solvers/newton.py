@@ -75,9 +75,10 @@ class NewtonSolver:
     matrix's blocks on the diagonal (:mod:`~sklik.solvers._pcg`), solved to
     a relative residual that shrinks with the gradient (inexact Newton).
     The blocks are formed again only after a direction that took more than
-    twenty products. CG meeting negative curvature, or needing as many
-    products as the dense matrix costs, hands over to the dense matrix for
-    the rest of the fit.
+    twelve products, and CG starts from the last direction, scaled to
+    minimise the quadratic model. CG meeting negative curvature, or needing
+    as many products as the dense matrix costs, hands over to the dense
+    matrix for the rest of the fit.
 
     Parameters
     ----------
@@ -118,7 +119,7 @@ class NewtonSolver:
             and not dist.costly_fisher
         )
         self.inexact = not self.fisher and prefers_products(self.objective)
-        self.preconditioner, self.products = None, 0
+        self.preconditioner, self.products, self.direction = None, 0, None
 
     def converged(self) -> bool:
         return np.max(np.abs(self.g), initial=0.0) <= self.tol
@@ -163,10 +164,11 @@ class NewtonSolver:
         hessp = self.objective.hessp_operator(self.phi, fisher=self.fisher)
         rtol = forcing_term(self.g)
         d, self.products = conjugate_gradients(
-            hessp, self.g, self.preconditioner, rtol, cap
+            hessp, self.g, self.preconditioner, rtol, cap, guess=self.direction
         )
         if d is None or not self.g @ d < 0:
             return None
+        self.direction = d
         if self.products >= cap:
             self.inexact = False  # this step is taken; the dense matrix from here
         return d
