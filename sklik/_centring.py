@@ -36,14 +36,14 @@ class CentringGroups:
 
     def sums(self, v) -> np.ndarray:
         """Per group, the sum of v's entries in it, shape (n_groups,)."""
-        if self.tiled:
-            return v.reshape(self.n_groups, -1).sum(axis=1)
+        if self.tiled:  # (the ufunc's reduce: no Python-level wrapper)
+            return np.add.reduce(v.reshape(self.n_groups, -1), axis=1)
         return np.bincount(self.group, v[self.index], minlength=self.n_groups)
 
     def spread(self, s) -> np.ndarray:
         """The vector over φ with s[g] at each entry of group g, zero elsewhere."""
         if self.tiled:
-            return np.repeat(s, self.size // self.n_groups)
+            return s.repeat(self.size // self.n_groups)
         out = np.zeros(self.size)
         out[self.index] = s[self.group]
         return out

@@ -242,7 +242,7 @@ class LinearModel(Model):
             )
         gb = np.einsum("ij->j", G)  # (not BLAS: see NLLObjective.__call__)
         A = np.empty(self.mask.shape)
-        np.subtract(gW, np.outer(self.x_offset, gb), out=A[:-1])
+        np.subtract(gW, self.x_offset[:, None] * gb, out=A[:-1])
         A[:-1] /= self.x_scale[:, None]
         A[-1] = gb
         return A.ravel() if self._full else A[self.mask]

@@ -9,6 +9,8 @@ gradients slow on the bare matrix; the softmax's coupling between the
 columns is what is left for CG to resolve, in about ten products.
 """
 
+import math
+
 import numpy as np
 from scipy.linalg import lapack
 
@@ -134,26 +136,20 @@ class BlockPreconditioner:
         if groups is not None:
             counts = groups.counts
             self.shift_curvature = counts + groups.sums(penalty) / counts
-        self.parts = []
-        for entries, block in blocks:
-            diag = np.diag(block)
-            keep = diag > 0
-            if not keep.all():
-                entries, block = entries[keep], block[np.ix_(keep, keep)]
-                diag = diag[keep]
-            s = 1.0 / np.sqrt(diag)
-            inverse = _positive_inverse(block * s[:, None] * s)
-            self.parts.append((entries, inverse * s[:, None] * s))
         self.stacked, self.interleaved = None, False
-        if len({len(entries) for entries, _ in self.parts}) == 1:
+        if len({len(entries) for entries, _ in blocks}) == 1:
             # Blocks of one size: one batched product. Interleaved blocks
-            # (entry i in block i mod K: a linear model's K classes, every
-            # entry kept) read r as a (rows, K) matrix, not through an index.
-            self.stacked = tuple(np.stack(part) for part in zip(*self.parts))
-            entries, n_blocks = self.stacked[0], len(self.parts)
+            # (entry i in block i mod K: a linear model's K classes) read r
+            # as a (rows, K) matrix, not through an index.
+            entries = np.stack([entries for entries, _ in blocks])
+            inverses = _scaled_inverses(np.stack([block for _, block in blocks]))
+            self.stacked = (entries, inverses)
+            self.parts = list(zip(entries, inverses, strict=True))
             self.interleaved = entries.size == size and np.array_equal(
-                entries, np.arange(size).reshape(-1, n_blocks).T
+                entries, np.arange(size).reshape(-1, len(blocks)).T
             )
+        else:
+            self.parts = [(e, _scaled_inverses(b[None])[0]) for e, b in blocks]
 
     def _shifts(self, v):
         """The shift shared by each group's entries of v (their mean)."""
@@ -162,10 +158,11 @@ class BlockPreconditioner:
     def _solve_rows(self, r):
         """``__call__`` where row t of the (rows, K) layout of φ is group t."""
         inverses = self.stacked[1]
-        R = r.reshape(-1, len(inverses))
-        shifts = R.mean(axis=1)
+        k = len(inverses)
+        R = r.reshape(-1, k)
+        shifts = np.add.reduce(R, axis=1) / k  # (the ufunc: no Python wrapper)
         Z = np.matmul(inverses, (R - shifts[:, None]).T[:, :, None])[:, :, 0].T
-        Z += (shifts / self.shift_curvature - Z.mean(axis=1))[:, None]
+        Z += (shifts / self.shift_curvature - np.add.reduce(Z, axis=1) / k)[:, None]
         return Z.ravel()
 
     def _solve_blocks(self, r):
@@ -193,19 +190,33 @@ class BlockPreconditioner:
         return z
 
 
+def _scaled_inverses(blocks):
+    """Each block's inverse on its unit-diagonal scaling, zero where its diagonal is.
+
+    ``blocks`` is a stack (k, s, s).
+    """
+    diag = np.diagonal(blocks, axis1=1, axis2=2)
+    live = diag > 0
+    s = np.where(live, 1.0 / np.sqrt(np.where(live, diag, 1.0)), 0.0)
+    scaled = blocks * s[:, :, None] * s[:, None, :]
+    which, dead = np.nonzero(~live)
+    scaled[which, dead, dead] = 1.0  # (their rows are zero: decoupled; s = 0 after)
+    inverses = np.stack([_positive_inverse(A) for A in scaled])
+    return inverses * s[:, :, None] * s[:, None, :]
+
+
 def _positive_inverse(A):
     """A⁻¹ for A symmetric with unit diagonal, eigenvalues floored at 1e-10.
 
-    From its Cholesky factor where A is well conditioned (LAPACK's potrf and
-    potri), else from its eigenvalues (a singular block still gives a
-    positive definite inverse).
+    From its Cholesky factor L where A is well conditioned (LAPACK's potrf
+    and trtri: A⁻¹ = L⁻ᵀL⁻¹), else from its eigenvalues (a singular block
+    still gives a positive definite inverse).
     """
-    factor, info = lapack.dpotrf(A, lower=False)
+    factor, info = lapack.dpotrf(A, lower=True)
     if info == 0 and np.min(np.diag(factor)) ** 2 > 1e-10:
-        inverse, info = lapack.dpotri(factor, lower=False)
-        if info == 0:  # (the upper triangle is set)
-            upper = np.triu(inverse)
-            return upper + np.triu(upper, 1).T
+        inverse, info = lapack.dtrtri(factor, lower=True)
+        if info == 0:
+            return inverse.T @ inverse
     values, vectors = np.linalg.eigh(A)
     values = np.maximum(values, 1e-10 * values[-1])
     return (vectors / values) @ vectors.T
@@ -225,7 +236,7 @@ def conjugate_gradients(hessp, g, precondition, rtol, max_products, guess=None):
     q(d) < 0 = q(0), so it is still a descent direction.
     """
     d, r = np.zeros_like(g), -g
-    target = rtol * np.linalg.norm(g)
+    target = rtol * math.sqrt(g @ g)
     products = 0
     if guess is not None and g @ guess < 0:
         H_guess = hessp(guess)
@@ -233,7 +244,7 @@ def conjugate_gradients(hessp, g, precondition, rtol, max_products, guess=None):
         if curvature > 0:
             step = -(g @ guess) / curvature
             d, r = step * guess, r - step * H_guess
-    if np.linalg.norm(r) <= target:
+    if math.sqrt(r @ r) <= target:
         return d, products
     z = precondition(r)
     p = z.copy()
@@ -247,7 +258,7 @@ def conjugate_gradients(hessp, g, precondition, rtol, max_products, guess=None):
         step = rz / curvature
         d += step * p
         r -= step * Hp
-        if np.linalg.norm(r) <= target:
+        if math.sqrt(r @ r) <= target:
             break
         z = precondition(r)
         rz, rz_old = r @ z, rz
