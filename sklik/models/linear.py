@@ -84,6 +84,11 @@ class LinearModel(Model):
         mask[p] = self.fit_intercept | ~self._depends_on_x
         self.mask = mask
         self._full = bool(mask.all())  # φ is all of A: reshapes, no masks
+        flat = np.flatnonzero(mask.ravel())
+        self._output_entries = (np.arange(len(flat)), flat // n_eta, flat % n_eta)
+        self._column_entries = [
+            np.flatnonzero(flat % n_eta == j) for j in range(n_eta)
+        ]  # (a fit asks for them once per block and step)
 
     @classmethod
     def from_data(cls, X, sample_weight, depends_on_x, fit_intercept):
@@ -143,9 +148,10 @@ class LinearModel(Model):
         return np.flatnonzero(self.mask.ravel()) < self.n_features * self.mask.shape[1]
 
     def output_entries(self):
-        flat = np.flatnonzero(self.mask.ravel())
-        n_eta = self.mask.shape[1]
-        return np.arange(len(flat)), flat // n_eta, flat % n_eta
+        return self._output_entries
+
+    def column_entries(self, column: int) -> np.ndarray:
+        return self._column_entries[column]
 
     def unpack(self, phi) -> np.ndarray:
         """The augmented matrix ``[W_std; b]`` of shape (n_features + 1, P)."""
