@@ -84,6 +84,15 @@ def curvature_times_rows(dist, y, w, eta, fisher=False):
     """
     if dist.hessian_factors is not None:
         a, b = dist.hessian_factors(y, eta)
+        if a is b:  # diag(p) - p pᵀ: w·p ∘ (u - p·u), one pass fewer
+            wp = a * w[:, None]
+
+            def times(u):
+                u -= np.einsum("ij,ij->i", a, u)[:, None]
+                u *= wp
+                return u
+
+            return times
         a, b = a * w[:, None], b * np.sqrt(w[:, None])
 
         def times(u):

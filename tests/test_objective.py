@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from scipy.optimize import check_grad
 
 from sklik._objective import NLLObjective
+from sklik._row_sums import curvature_times_rows
 from sklik.distributions import REGISTRY, Normal
 from sklik.models import LinearModel
 
@@ -129,6 +130,27 @@ def test_column_grams_are_the_diagonal_blocks_of_gram(sparse, heteroscedastic):
         np.testing.assert_allclose(
             block, full[np.ix_(entries, entries)], rtol=1e-12, atol=1e-12
         )
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_curvature_times_u_from_the_factors(same):
+    """diag(a) - b bᵀ times u, per sample and weighted: the softmax's (a is
+    b, the shorter path) and a general pair give the explicit product."""
+    rng = np.random.default_rng(4)
+    a = rng.uniform(0.1, 1.0, size=(30, 4))
+    b = a if same else rng.uniform(0.1, 1.0, size=(30, 4))
+    w, u = rng.uniform(0.5, 2.0, size=30), rng.normal(size=(30, 4))
+
+    class Factored:
+        def hessian_factors(self, y, eta):
+            return a, b
+
+    times = curvature_times_rows(Factored(), None, w, None)
+    C = w[:, None, None] * (
+        np.einsum("ij,jk->ijk", a, np.eye(4)) - b[:, :, None] * b[:, None, :]
+    )
+    expected = np.einsum("ijk,ik->ij", C, u)
+    np.testing.assert_allclose(times(u.copy()), expected, rtol=1e-12)
 
 
 def _user_params(obj, seed=1):

@@ -29,7 +29,7 @@ SLOW_DIRECTION = 12
 #: Weights below this fraction of their column's mean are left out of the
 #: preconditioner's blocks: at most that fraction of the column's curvature,
 #: while late in a fit most samples are certain and drop out of most blocks.
-_NEGLIGIBLE = 1e-3
+_NEGLIGIBLE = 1e-2
 
 
 def prefers_products(objective) -> bool:
