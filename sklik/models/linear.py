@@ -3,9 +3,8 @@
 import numpy as np
 import scipy.sparse as sp
 
-from sklik._chunks import row_chunks
 from sklik.models._base import Model
-from sklik.models._moments import add_moments, moments_to_design
+from sklik.models._moments import DenseMoments
 from sklik.models._standardise import (
     divide_columns,
     extreme_column_factors,
@@ -14,10 +13,6 @@ from sklik.models._standardise import (
 
 #: Columns of η up to which products with X go one column at a time.
 _FEW_COLUMNS = 2
-
-#: Largest |offset| / spread of a column for which the Gram matrix is formed
-#: from the raw column (losing at most ~4 digits to cancellation, of 16).
-_MAX_UNCENTRED = 99.0
 
 
 class LinearModel(Model):
@@ -279,71 +274,13 @@ class LinearModel(Model):
                     if c.any():
                         H[:, j, :, k] = (Z.T @ Z.multiply(c[:, None])).toarray()
         else:
-            self._dense_gram(X, C if callable(C) else C.__getitem__, H)
+            self._moments().add_blocks(X, C if callable(C) else C.__getitem__, H)
         for j in range(n_eta):
             for k in range(j + 1, n_eta):
                 H[:, k, :, j] = H[:, j, :, k].T
         flat = self.mask.ravel()
         H = H.reshape(flat.size, flat.size)
         return H if flat.all() else H[np.ix_(flat, flat)]
-
-    def _dense_gram(self, X, C_rows, H):
-        """Set H[:, j, :, k] (j ≤ k) to Σ_i C_ijk z_i z_iᵀ, row chunk by chunk.
-
-        z_i = [(x_i - offset) / scale, 1]. The products accumulate the moments
-        of x̃ = [x - shift, 1] and are moved to the offset afterwards
-        (z = T·x̃): shift = 0 reads X as stored, with no copy, unless a
-        column's offset exceeds 99 times its spread; then the cancellation
-        would cost more than 4 digits, and the chunk is centred first.
-
-        Per chunk, a block whose weights are all zero (a Fisher information's
-        off-diagonal block) costs nothing; a block with non-negative weights
-        is one symmetric rank-k update of √c·x̃ (numpy's ``w.T @ w`` calls
-        ``syrk``), half the work of the general product the other blocks take.
-        """
-        p, n_eta = self.n_features, H.shape[1]
-        centre = self._centres()
-        # H accumulates the moments of x̃; they are moved to z at the end.
-        low_rank = None  # Σ (x̃ ⊗ b)(x̃ ⊗ b)ᵀ, laid out as H, for diag(a) - b bᵀ
-        touched = np.zeros((n_eta, n_eta), dtype=bool)  # blocks with any weight
-        for rows, x, buffer in self._design_chunks(X, centre):
-            m = rows.stop - rows.start
-            C = C_rows(rows)
-            if isinstance(C, tuple) and C[0].min() >= 0:
-                a, b = C
-                for j in range(n_eta):
-                    add_moments(H[:, j, :, j], x, a[:, j], buffer, True)
-                if low_rank is None:
-                    low_rank = np.zeros(((p + 1) * n_eta, (p + 1) * n_eta))
-                # x ⊗ b has P times the chunk's values: it is formed a part of
-                # about 2¹⁸ values at a time (smaller parts made syrk slower).
-                for part in row_chunks(m, n_eta * p // 4):
-                    bp, xp = b[part], x[part]
-                    xb = (xp[:, :, None] * bp[:, None, :]).reshape(len(bp), -1)
-                    low_rank[: p * n_eta, : p * n_eta] += xb.T @ xb
-                    low_rank[: p * n_eta, p * n_eta :] += xb.T @ bp
-                low_rank[p * n_eta :, p * n_eta :] += b.T @ b
-                touched[:] = True
-                continue
-            if isinstance(C, tuple):
-                a, b = C
-                C = -b[:, :, None] * b[:, None, :]
-                C[:, np.arange(n_eta), np.arange(n_eta)] += a
-            for j in range(n_eta):
-                for k in range(j, n_eta):
-                    c = C[:, j, k]
-                    if c.any():
-                        add_moments(H[:, j, :, k], x, c, buffer, k == j)
-                        touched[j, k] = True
-        if low_rank is not None:
-            low_rank[p * n_eta :, : p * n_eta] = low_rank[: p * n_eta, p * n_eta :].T
-            H -= low_rank.reshape(H.shape)
-        T = self._moments_transform(centre)
-        for j, k in zip(*np.nonzero(np.triu(touched)), strict=True):
-            H[:, j, :, k] = moments_to_design(H[:, j, :, k], T)
-        null = np.append(self.x_null, False)  # rounding noise, not a direction
-        H[null] = 0.0
-        H[:, :, null] = 0.0
 
     def column_grams(self, X, c) -> list[np.ndarray]:
         """Σ_i c_ij z_i z_iᵀ on column j's entries of φ, for each column j of η.
@@ -362,60 +299,16 @@ class LinearModel(Model):
             for j in used:
                 grams[j] = (Z.T @ Z.multiply(c[:, [j]])).toarray()
         else:
-            centre = self._centres()
-            for rows, x, buffer in self._design_chunks(X, centre):
-                for j in used:
-                    _add_weighted_rows(grams[j], x, c[rows, j], buffer)
-            T = self._moments_transform(centre)
-            for j in used:
-                grams[j] = moments_to_design(grams[j], T)
-        null = np.append(self.x_null, False)  # rounding noise, not a direction
-        if null.any():
-            grams[:, null], grams[:, :, null] = 0.0, 0.0
+            self._moments().add_column_blocks(X, c, used, grams)
         return [
             gram if keep.all() else gram[np.ix_(keep, keep)]
             for gram, keep in zip(grams, self.mask.T)
         ]
 
-    def _centres(self) -> bool:
-        """Whether dense chunks are centred before their products.
-
-        Only where a column's offset exceeds 99 times its spread: then the
-        cancellation would cost more than 4 digits of the raw moments.
-        """
-        return bool(np.any(np.abs(self.x_offset) > _MAX_UNCENTRED * self.x_scale))
-
-    def _design_chunks(self, X, centre):
-        """(rows, x, buffer) per chunk of dense X: x as stored, or centred."""
-        p = self.n_features
-        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
-        centred, weighted = np.empty((2, rows_per_chunk, p))
-        for rows in row_chunks(X.shape[0], p + 1):
-            m = rows.stop - rows.start
-            x = X[rows]
-            if centre:
-                x = np.subtract(x, self.x_offset, out=centred[:m])
-            yield rows, x, weighted[:m]
-
-    def _moments_transform(self, centre) -> np.ndarray:
-        """T with z = T·x̃: from the moments of x̃ = [x - shift, 1] to z's."""
-        p = self.n_features
-        T = np.eye(p + 1)
-        if not centre:
-            T[:p, p] = -self.x_offset
-        return T / np.append(self.x_scale, 1.0)[:, None]
+    def _moments(self) -> DenseMoments:
+        return DenseMoments(self.x_offset, self.x_scale, self.x_null)
 
     def _sparse_design(self, X):
         """Z = [X / scale, 1] for sparse X (its offset is zero), as CSR."""
         ones = np.ones((X.shape[0], 1))
         return sp.hstack([X @ sp.diags(1.0 / self.x_scale), ones]).tocsr()
-
-
-def _add_weighted_rows(M, x, c, buffer):
-    """add_moments of a diagonal block, reading only the rows of non-zero weight
-    where they are fewer than three in four (a gather, then a smaller syrk)."""
-    nonzero = np.flatnonzero(c)
-    if len(nonzero) < 0.75 * len(c):
-        x, c, buffer = x[nonzero], c[nonzero], buffer[: len(nonzero)]
-    if len(c):
-        add_moments(M, x, c, buffer, symmetric=True)
