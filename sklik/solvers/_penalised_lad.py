@@ -25,14 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.optimize import lsq_linear
 
 from sklik.solvers._huber import huber_minimum, ridge_start, solve_small
 from sklik.solvers._lad import _checked, _standardised, weighted_median
+from sklik.solvers._lad_certificate import ZERO_TOL, certificate, row_sizes
 from sklik.solvers._lad_vertex import _dense
 
 _TOL = 1e-9  # relative KKT residual or duality gap accepted as optimal
-_ZERO_TOL = 1e-9  # a zero residual in the certificate, relative to the row's terms
 _ACTIVE_ZERO = 1e-12  # ... and in the active-set iterations
 _STAGES = 16  # smoothing levels μ, each a tenth of the last
 
@@ -123,7 +122,7 @@ def penalised_lad(
     if fit_intercept:  # b is the weighted median for w: the midpoint of a tie
         beta[p] = 0.0
         beta[p] = weighted_median(yt - A @ beta, st)
-    d, kkt, gap, n_zero = _certificate(A, yt, st, lam, beta, fit_intercept)
+    d, kkt, gap, n_zero = certificate(A, yt, st, lam, beta, fit_intercept)
     if not min(kkt, gap) <= _TOL:
         raise RuntimeError(
             f"penalised_lad: relative KKT residual {kkt:.3g} and duality gap "
@@ -162,12 +161,6 @@ def _merge_duplicates(A, yt, st):
         group[apart] = len(first) - len(apart) + np.arange(len(apart))
     merged = np.bincount(group, weights=st, minlength=len(first))
     return group, A[first], yt[first], st, merged
-
-
-def _sizes(A, yt, beta, abs_A=None):
-    """Per row, the size of its terms, against which a residual is zero."""
-    abs_A = abs(A) if abs_A is None else abs_A
-    return np.abs(yt) + abs_A @ np.abs(beta) + 1e-5  # yt's mean square is 1
 
 
 def _independent_rows(A, rows):
@@ -224,7 +217,7 @@ def _guess(A, yt, st, lam, r, mu, fit_intercept):
     r = yt - A @ target
     off = np.ones(n, dtype=bool)
     off[work] = False
-    size = _sizes(A[off], yt[off], target)
+    size = row_sizes(A[off], yt[off], target)
     violations += int(np.sum(sigma[off] * r[off] < -_ACTIVE_ZERO * size))
     if violations and _degenerate_optimum(A, yt, st, lam, target, work, fit_intercept):
         violations = 0
@@ -235,10 +228,10 @@ def _degenerate_optimum(A, yt, st, lam, beta, work, fit_intercept):
     """Whether β is optimal with more zero residuals than W (ties): the
     certificate decides."""
     r = yt - A @ beta
-    zero = np.abs(r) <= _ZERO_TOL * _sizes(A, yt, beta)
+    zero = np.abs(r) <= ZERO_TOL * row_sizes(A, yt, beta)
     if zero.sum() <= len(work):
         return False
-    return min(_certificate(A, yt, st, lam, beta, fit_intercept)[1:3]) <= _TOL
+    return min(certificate(A, yt, st, lam, beta, fit_intercept)[1:3]) <= _TOL
 
 
 def _model_minimiser(A, yt, st, lam, sigma, work, fit_intercept):
@@ -315,7 +308,7 @@ def _active_set(A, yt, st, lam, beta, work, sigma, fit_intercept):
     for step in range(1, max_steps + 1):
         r = yt - A @ beta
         r[in_work] = 0.0
-        zero = (np.abs(r) <= _ACTIVE_ZERO * _sizes(A, yt, beta, abs_A)) & ~in_work
+        zero = (np.abs(r) <= _ACTIVE_ZERO * row_sizes(A, yt, beta, abs_A)) & ~in_work
         sigma = np.where(zero, sigma, np.where(r < 0, -1.0, 1.0))
         work = np.flatnonzero(in_work)
         solved = None
@@ -344,7 +337,7 @@ def _active_set(A, yt, st, lam, beta, work, sigma, fit_intercept):
         q = A @ delta
         q[in_work] = 0.0
         # rows that move by less than rounding do not move (dependent on W)
-        sizes = _sizes(A, yt, beta, abs_A)
+        sizes = row_sizes(A, yt, beta, abs_A)
         q[np.abs(q) <= _ACTIVE_ZERO * np.maximum(sizes, abs_A @ np.abs(delta))] = 0.0
         ahead = ~zero & ~in_work & (q != 0) & (np.sign(q) == np.sign(r))
         against = zero & (q != 0) & (np.sign(q) == sigma)  # to the side of −σ
@@ -369,44 +362,3 @@ def _active_set(A, yt, st, lam, beta, work, sigma, fit_intercept):
         ):
             in_work[row] = True
     return beta, max_steps
-
-
-def _certificate(A, yt, st, lam, beta, fit_intercept):
-    """(d, relative KKT residual, relative duality gap, zero residuals) at β.
-
-    d = s sign(r) off the zero residuals, on them the d within the boxes
-    closest to stationarity (BVLS). Column j's stationarity λⱼβⱼ = (Aᵀd)ⱼ
-    is judged against λⱼ‖β‖∞ + (|A|ᵀ|d|)ⱼ (λ may span many decades).
-    """
-    k = A.shape[1]
-    p = k - 1 if fit_intercept else k
-    abs_A = abs(A)
-    r = yt - A @ beta
-    zero = np.abs(r) <= _ZERO_TOL * _sizes(A, yt, beta, abs_A)
-    d = np.where(zero, 0.0, st * np.sign(r))
-    target = lam * beta - A.T @ d
-    scale = lam * np.max(np.abs(beta), initial=0.0) + abs_A.T @ st + 1e-300
-    rows = np.flatnonzero(zero)
-    if rows.size:  # each equation in units of its size
-        B = _dense(A[rows]).reshape(rows.size, k).T / scale[:, None]
-        lo, hi = -st[rows], st[rows]
-        x = np.linalg.lstsq(B, target / scale, rcond=None)[0]  # exact where it fits
-        if np.any(np.abs(x) > hi) and rows.size > 1:  # (BVLS wants 2 columns)
-            x = lsq_linear(B, target / scale, bounds=(lo, hi), method="bvls").x
-        d[rows] = np.clip(x, lo, hi)
-    value = float(st @ np.abs(r)) + 0.5 * float(lam @ beta**2)
-    stationarity = lam * beta - A.T @ d
-    size = lam * np.max(np.abs(beta), initial=0.0) + abs_A.T @ np.abs(d) + 1e-300
-    complementarity = float(st @ np.abs(r) - d @ r)
-    # near-exact fits (F ≈ 0): relative to 1e-4 of the terms' size, as weighted_lad
-    value = max(value, 1e-4 * float(st @ _sizes(A, yt, beta, abs_A)), 1e-300)
-    kkt = max(
-        float(np.max(np.abs(stationarity) / size, initial=0.0)),
-        complementarity / value,
-    )
-    # F − D(d) = Σ(sᵢ|rᵢ| − dᵢrᵢ) + ½Σⱼ (λβ − Aᵀd)ⱼ²/λⱼ − b·Σd (the last is
-    # zero for a dual-feasible d; here it is rounding, counted in full)
-    gap = complementarity + 0.5 * float(np.sum(stationarity[:p] ** 2 / lam[:p]))
-    if fit_intercept:
-        gap += abs(beta[p] * stationarity[p])
-    return d, kkt, gap / value, int(zero.sum())
