@@ -81,27 +81,39 @@ class DenseMoments:
         """Set grams[j] to Σ_i c_ij z_i z_iᵀ for each column j in ``used``.
 
         Where most of a column's weights are zero, only the other rows are
-        read (a gather, then a smaller ``syrk``).
+        read (gathered, then a smaller ``syrk``).
         """
-        for rows, x, buffer in self._chunks(X):
-            for j in used:
-                _add_weighted_rows(grams[j], x, c[rows, j], buffer)
+        for j in used:
+            rows = np.flatnonzero(c[:, j])
+            if len(rows) >= 0.75 * len(c):
+                rows = None  # X as stored
+            for index, x, buffer in self._chunks(X, rows):
+                add_moments(grams[j], x, c[index, j], buffer, symmetric=True)
         T = self._transform()
         for j in used:
             grams[j] = moments_to_design(grams[j], T)
         grams[:, self.null], grams[:, :, self.null] = 0.0, 0.0
 
-    def _chunks(self, X):
-        """(rows, x, buffer) per chunk of X: x as stored, or centred."""
+    def _chunks(self, X, rows=None):
+        """(index, x, buffer) per chunk of X's rows (or of ``rows`` of X, gathered).
+
+        x is the rows as stored (or gathered), centred if :attr:`centre`;
+        ``buffer`` has x's shape, for its weighted copy.
+        """
         p = len(self.scale)
-        rows_per_chunk = next(row_chunks(X.shape[0], p + 1)).stop
-        centred, weighted = np.empty((2, rows_per_chunk, p))
-        for rows in row_chunks(X.shape[0], p + 1):
-            m = rows.stop - rows.start
-            x = X[rows]
+        n = X.shape[0] if rows is None else len(rows)
+        per_chunk = next(row_chunks(n, p + 1), slice(0, 0)).stop
+        centred, weighted = np.empty((2, per_chunk, p))
+        for part in row_chunks(n, p + 1):
+            m = part.stop - part.start
+            if rows is None:
+                index, x = part, X[part]
+            else:
+                index = rows[part]
+                x = X[index]
             if self.centre:
                 x = np.subtract(x, self.offset, out=centred[:m])
-            yield rows, x, weighted[:m]
+            yield index, x, weighted[:m]
 
     def _transform(self) -> np.ndarray:
         """T with z = T·x̃: from the moments of x̃ = [x - shift, 1] to z's."""
@@ -153,13 +165,3 @@ def _add_low_rank(low_rank, x, b):
         low_rank[: p * n_eta, : p * n_eta] += xb.T @ xb
         low_rank[: p * n_eta, p * n_eta :] += xb.T @ bp
     low_rank[p * n_eta :, p * n_eta :] += b.T @ b
-
-
-def _add_weighted_rows(M, x, c, buffer):
-    """:func:`add_moments` of a diagonal block, over the rows of non-zero weight
-    only where they are fewer than three in four."""
-    nonzero = np.flatnonzero(c)
-    if len(nonzero) < 0.75 * len(c):
-        x, c, buffer = x[nonzero], c[nonzero], buffer[: len(nonzero)]
-    if len(c):
-        add_moments(M, x, c, buffer, symmetric=True)
