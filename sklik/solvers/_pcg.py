@@ -144,7 +144,6 @@ class BlockPreconditioner:
             entries = np.stack([entries for entries, _ in blocks])
             inverses = _scaled_inverses(np.stack([block for _, block in blocks]))
             self.stacked = (entries, inverses)
-            self.parts = list(zip(entries, inverses, strict=True))
             self.interleaved = entries.size == size and np.array_equal(
                 entries, np.arange(size).reshape(-1, len(blocks)).T
             )
@@ -157,11 +156,10 @@ class BlockPreconditioner:
 
     def _solve_rows(self, r):
         """``__call__`` where row t of the (rows, K) layout of φ is group t."""
-        inverses = self.stacked[1]
-        k = len(inverses)
+        k = len(self.stacked[1])
         R = r.reshape(-1, k)
         shifts = np.add.reduce(R, axis=1) / k  # (the ufunc: no Python wrapper)
-        Z = np.matmul(inverses, (R - shifts[:, None]).T[:, :, None])[:, :, 0].T
+        Z = self._solve_blocks((R - shifts[:, None]).ravel()).reshape(-1, k)
         Z += (shifts / self.shift_curvature - np.add.reduce(Z, axis=1) / k)[:, None]
         return Z.ravel()
 
