@@ -108,11 +108,13 @@ class DenseMoments:
             m = part.stop - part.start
             if rows is None:
                 index, x = part, X[part]
+                if self.centre:
+                    x = np.subtract(x, self.offset, out=centred[:m])
             else:
                 index = rows[part]
                 x = X[index]
-            if self.centre:
-                x = np.subtract(x, self.offset, out=centred[:m])
+                if self.centre:
+                    x -= self.offset  # (a copy already)
             yield index, x, weighted[:m]
 
     def _transform(self) -> np.ndarray:

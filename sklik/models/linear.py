@@ -241,7 +241,7 @@ class LinearModel(Model):
                     for j in range(G.shape[1])
                 ]
             )
-        gb = np.einsum("ij->j", G)  # (not BLAS: see NLLObjective.__call__)
+        gb = np.einsum("ij->j", G)  # (not BLAS: see value_grad_rows)
         A = np.empty(self.mask.shape)
         np.subtract(gW, self.x_offset[:, None] * gb, out=A[:-1])
         A[:-1] /= self.x_scale[:, None]
